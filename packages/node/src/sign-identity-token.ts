@@ -1,0 +1,131 @@
+/**
+ * Signs the identity token: a short-lived HS256 JWT that proves who the user is and may carry
+ * attributes that the messenger cannot change.
+ *
+ * @module
+ */
+
+import { Buffer } from 'node:buffer'
+import { createHmac } from 'node:crypto'
+
+import { assertSecret } from './lib/check-secret.js'
+import { checkIdentity } from './lib/check-identity.js'
+import { assertJsonObject } from './lib/check-json-object.js'
+import { describe } from './lib/describe.js'
+import type { SignIdentityTokenOptions, TokenIdentity } from './types.js'
+
+const FN = 'signIdentityToken'
+
+/**
+ * An identity token for `identity`: a compact JWS, HS256, signed with a platform secret.
+ *
+ * Prefer it over `userHash()` when a proof should expire or when the messenger should show
+ * attributes the user cannot change. Hand it to the app after your own login, and again whenever
+ * the messenger asks for a fresh one through its `getIdentityToken` callback: keep `expiresIn`
+ * short (minutes; at most a day), since a token that lives for months is a user hash again.
+ *
+ * The header is `{"alg":"HS256","typ":"JWT"}`, plus `kid` when `keyId` is given. The claims are
+ * `user_id` and/or `email`, `attributes` when given, `iat` and `exp`. Verity identifies the user by
+ * `user_id` when the token has one, else by `email`.
+ *
+ * @param secret A platform secret of your Verity app (web, ios and android each have their own;
+ *   they are not interchangeable). Read it from your server's environment.
+ * @param identity The signed-in user, and optionally the `attributes` to sign. Attributes are
+ *   signed, not encrypted: the user can read them.
+ * @param options `expiresIn` in seconds (required), `keyId` (the id of the secret, sent as `kid`),
+ *   and `now` for tests.
+ * @returns The token, `header.payload.signature` in base64url without padding.
+ * @throws {TypeError} For the mistakes `userHash()` throws on, and when `attributes` is not a plain
+ *   JSON object, when `expiresIn` is not a positive whole number of seconds, when `keyId` is not a
+ *   non-empty string, or when `now` is not a valid Date.
+ *
+ * @example
+ * ```ts
+ * import { signIdentityToken } from '@verity/node'
+ *
+ * const identityToken = signIdentityToken(
+ *   process.env.VERITY_WEB_SECRET!,
+ *   { userId: String(user.id), email: user.email, attributes: { plan: user.plan } },
+ *   { expiresIn: 600, keyId: process.env.VERITY_WEB_SECRET_ID },
+ * )
+ * // The app passes it to messenger.login({ identityToken }) and nothing else: the identity comes
+ * // from the token alone.
+ * ```
+ *
+ * @example In a test, with a fixed clock.
+ * ```ts
+ * const token = signIdentityToken('s3cr3t', { userId: '42' }, {
+ *   expiresIn: 60,
+ *   now: new Date('2030-01-01T00:00:00Z'),
+ * })
+ * // payload: {"user_id":"42","iat":1893456000,"exp":1893456060}
+ * ```
+ */
+export function signIdentityToken(
+  secret: string,
+  identity: TokenIdentity,
+  options: SignIdentityTokenOptions,
+): string {
+  assertSecret(FN, secret)
+  const { userId, email } = checkIdentity(FN, identity, ['userId', 'email', 'attributes'])
+  const attributes = identity.attributes
+  if (attributes !== undefined) assertJsonObject(FN, 'identity.attributes', attributes)
+  const { expiresIn, keyId, now } = checkOptions(options)
+
+  const iat = Math.floor(now.getTime() / 1000)
+  // JSON.stringify leaves out the fields that are undefined: kid, user_id, email, attributes.
+  const header = { alg: 'HS256', typ: 'JWT', kid: keyId }
+  const payload = { user_id: userId, email, attributes, iat, exp: iat + expiresIn }
+  const signingInput = `${base64url(JSON.stringify(header))}.${base64url(JSON.stringify(payload))}`
+  const signature = createHmac('sha256', Buffer.from(secret, 'utf8'))
+    .update(signingInput, 'utf8')
+    .digest('base64url')
+  return `${signingInput}.${signature}`
+}
+
+interface CheckedOptions {
+  readonly expiresIn: number
+  readonly keyId: string | undefined
+  readonly now: Date
+}
+
+function checkOptions(options: unknown): CheckedOptions {
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    throw new TypeError(
+      `${FN}: options must be an object such as { expiresIn: 600 }, got ${describe(options)}`,
+    )
+  }
+  for (const key of Object.keys(options)) {
+    if (key !== 'expiresIn' && key !== 'keyId' && key !== 'now') {
+      throw new TypeError(
+        `${FN}: options has an unknown field "${key}"; the fields are expiresIn, keyId, now`,
+      )
+    }
+  }
+  const { expiresIn, keyId, now } = options as Record<string, unknown>
+  if (typeof expiresIn !== 'number') {
+    throw new TypeError(
+      `${FN}: options.expiresIn must be a number of seconds such as 600, ` +
+        `got ${describe(expiresIn)}`,
+    )
+  }
+  if (!Number.isSafeInteger(expiresIn) || expiresIn <= 0) {
+    throw new TypeError(
+      `${FN}: options.expiresIn must be a positive whole number of seconds, got ${expiresIn}`,
+    )
+  }
+  if (keyId !== undefined && (typeof keyId !== 'string' || keyId === '')) {
+    throw new TypeError(
+      `${FN}: options.keyId must be the id of the Verity secret, a non-empty string, got ` +
+        (keyId === '' ? 'an empty string' : describe(keyId)),
+    )
+  }
+  if (now !== undefined && !(now instanceof Date && Number.isFinite(now.getTime()))) {
+    throw new TypeError(`${FN}: options.now must be a valid Date, got ${describe(now)}`)
+  }
+  return { expiresIn, keyId, now: now ?? new Date() }
+}
+
+function base64url(json: string): string {
+  return Buffer.from(json, 'utf8').toString('base64url')
+}
