@@ -1,0 +1,21 @@
+import { Command } from 'commander'
+import { computeUserHash } from '../../verification/verify-user-hash.js'
+import { printJson, usageError, type CliIo } from '../cli-io.js'
+
+/** The same function the server verifies with, so what this prints is what Verity expects. */
+export function hashCommand(io: CliIo): Command {
+  return new Command('hash')
+    .description('print the user hash: hex(HMAC-SHA256(secret, user id or else email))')
+    .requiredOption('--secret <secret>', "the platform's secret")
+    .option('--user-id <id>', 'the user id (wins over --email)')
+    .option('--email <email>', 'the email, when there is no user id')
+    .option('--json', 'print {"user_hash"}')
+    .action((opts: { secret: string; userId?: string; email?: string; json?: boolean }) => {
+      const identifier = opts.userId ?? opts.email
+      if (identifier === undefined) throw usageError('hash needs --user-id or --email.')
+      if (opts.secret === '') throw usageError('--secret must not be empty.')
+      const userHash = computeUserHash(opts.secret, identifier)
+      if (opts.json) printJson(io, { user_hash: userHash })
+      else io.stdout(`${userHash}\n`)
+    })
+}

@@ -1,0 +1,42 @@
+import { Command } from 'commander'
+import type { Platform } from '../../verification/platforms.js'
+import { printJson, usageError, type CliIo } from '../cli-io.js'
+import { formatSecret } from '../format.js'
+import { withData, type DataOptions } from '../with-data.js'
+import { parsePlatform, withDataOptions } from './data-options.js'
+
+type Options = DataOptions & { json?: boolean; app: string; platform: Platform; secretId?: string }
+
+function scoped(command: Command): Command {
+  return withDataOptions(command.requiredOption('--app <app_id>', 'the app').requiredOption('--platform <platform>', 'web, ios or android', parsePlatform))
+}
+
+export function secretsCommand(io: CliIo): Command {
+  const secrets = new Command('secrets').description('list, rotate and revoke platform secrets')
+  scoped(secrets.command('list').description('show the active secrets of a platform, with their values (audited)')).action(async (opts: Options) => {
+    await withData(opts, io, async ({ admin, actor }) => {
+      const list = await admin.listSecrets(opts.app, opts.platform, actor)
+      if (opts.json) return printJson(io, { secrets: list })
+      for (const s of list) io.stdout(formatSecret(opts.platform, s))
+    })
+  })
+  scoped(secrets.command('rotate').description('add a secret; the earlier ones stay valid until you revoke them')).action(async (opts: Options) => {
+    await withData(opts, io, async ({ admin, actor }) => {
+      const secret = await admin.rotateSecret(opts.app, opts.platform, actor)
+      if (opts.json) return printJson(io, { secret })
+      io.stdout(formatSecret(opts.platform, secret))
+      io.stderr('Deploy the new secret to your servers, then revoke the old one once its "last used" stops moving.\n')
+    })
+  })
+  scoped(secrets.command('revoke').description('revoke a secret and the access tokens it verified').option('--secret-id <id>', 'the secret to revoke')).action(
+    async (opts: Options) => {
+      if (!opts.secretId) throw usageError('secrets revoke needs --secret-id <id> (see: verity secrets list).')
+      await withData(opts, io, async ({ admin, actor }) => {
+        await admin.revokeSecret(opts.app, opts.platform, opts.secretId!, actor)
+        if (opts.json) return printJson(io, { revoked: opts.secretId })
+        io.stdout(`Revoked ${opts.secretId}.\n`)
+      })
+    },
+  )
+  return secrets
+}

@@ -1,0 +1,44 @@
+import type { AppView, SecretView } from '../services/admin-views.js'
+import type { Rollout } from '../services/rollout.js'
+import { PLATFORMS } from '../verification/platforms.js'
+
+/** Output for people; scripts use --json. */
+export function formatApp(app: AppView): string {
+  const lines = [`${app.id}  ${app.name}  (${app.environment}, created ${app.created_at})`]
+  for (const p of PLATFORMS) {
+    const platform = app.platforms[p]
+    lines.push(`  ${p.padEnd(8)} ${platform.enforced ? 'ENFORCED' : 'not enforced'}`)
+    for (const s of platform.secrets) lines.push(`           secret ${s.id}  created ${s.created_at}  last used ${s.last_used_at ?? 'never'}`)
+  }
+  return `${lines.join('\n')}\n`
+}
+
+export function formatSecret(platform: string, secret: SecretView): string {
+  return `${platform.padEnd(8)} ${secret.id}\n         ${secret.value}\n`
+}
+
+export function formatForecast(rollout: Rollout): string {
+  const { forecast, totals, window_days: days } = rollout
+  if (totals.users === 0) return `No identified users seen in the last ${days} days.\n`
+  const versions = forecast.app_versions.map((v) => v ?? '(no app_version)').join(', ')
+  return (
+    `In the last ${days} days: ${totals.users} users, ${totals.verified} verified, ${totals.missing} sent no proof, ${totals.invalid} sent an invalid proof.\n` +
+    (forecast.would_be_refused > 0
+      ? `Enforcing would refuse ${forecast.would_be_refused} of them, on app versions: ${versions}.\n`
+      : 'Enforcing would refuse nobody seen in that window.\n')
+  )
+}
+
+export function formatRolloutTable(rollout: Rollout): string {
+  const width = 30
+  const header = `${'app version'.padEnd(16)} ${'users'.padStart(7)} ${'verified'.padStart(9)} ${'missing'.padStart(8)} ${'invalid'.padStart(8)}  share verified`
+  const rows = rollout.versions.map((v) => {
+    const share = v.users === 0 ? 0 : v.verified / v.users
+    const bar = '█'.repeat(Math.round(share * width)).padEnd(width, '·')
+    return `${String(v.app_version ?? '(none)').padEnd(16)} ${String(v.users).padStart(7)} ${String(v.verified).padStart(9)} ${String(v.missing).padStart(8)} ${String(v.invalid).padStart(8)}  ${bar} ${Math.round(share * 100)}%`
+  })
+  const t = rollout.totals
+  const total = `${'total'.padEnd(16)} ${String(t.users).padStart(7)} ${String(t.verified).padStart(9)} ${String(t.missing).padStart(8)} ${String(t.invalid).padStart(8)}`
+  const secrets = rollout.secrets.map((s) => `  secret ${s.id}: ${s.users} users, last used ${s.last_used_at ?? 'never'}`)
+  return [header, ...rows, total, '', 'Secrets:', ...secrets, '', formatForecast(rollout)].join('\n')
+}

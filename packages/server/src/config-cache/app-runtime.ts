@@ -1,0 +1,43 @@
+import type { Environment, StoredApp } from '../storage/app-repository.js'
+import { PLATFORMS, type Platform } from '../verification/platforms.js'
+import { identityTokenVerifier } from '../verification/verify-identity-token.js'
+import type { VerifyingSecret } from '../verification/verifying-secret.js'
+
+export interface PlatformRuntime {
+  readonly enforced: boolean
+  readonly active: readonly VerifyingSecret[]
+  readonly revoked: readonly VerifyingSecret[]
+}
+
+/** An app as the hot path needs it: secrets decrypted and ready to compute with, no I/O. */
+export interface AppRuntime {
+  readonly id: string
+  readonly name: string
+  readonly environment: Environment
+  readonly createdAt: string
+  readonly platforms: Readonly<Record<Platform, PlatformRuntime>>
+}
+
+export function toAppRuntime(app: StoredApp, onUnreadable: (secretId: string) => void): AppRuntime {
+  const platforms = {} as Record<Platform, PlatformRuntime>
+  for (const platform of PLATFORMS) {
+    const active: VerifyingSecret[] = []
+    const revoked: VerifyingSecret[] = []
+    for (const secret of app.secrets) {
+      if (secret.platform !== platform) continue
+      if (secret.value === null) {
+        onUnreadable(secret.id)
+        continue
+      }
+      const key = Buffer.from(secret.value, 'utf8')
+      const runtime: VerifyingSecret = { id: secret.id, value: secret.value, key, verifyIdentityToken: identityTokenVerifier(key) }
+      ;(secret.revokedAt === null ? active : revoked).push(runtime)
+    }
+    platforms[platform] = { enforced: app.platforms[platform].enforced, active, revoked }
+  }
+  return { id: app.id, name: app.name, environment: app.environment, createdAt: app.createdAt, platforms }
+}
+
+export function isActiveSecret(app: AppRuntime, platform: Platform, secretId: string): boolean {
+  return app.platforms[platform].active.some((s) => s.id === secretId)
+}

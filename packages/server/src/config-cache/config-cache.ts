@@ -1,0 +1,143 @@
+import type { Kysely } from 'kysely'
+import type { Logger } from 'pino'
+import { VerityError } from '../errors/verity-error.js'
+import type { AppRepository } from '../storage/app-repository.js'
+import type { AdminKeyRepository } from '../storage/admin-key-repository.js'
+import { currentRevision } from '../storage/config-change.js'
+import type { Database } from '../storage/schema.js'
+import type { SigningKeyRepository } from '../storage/signing-key-repository.js'
+import { AccessTokenKeyring } from '../tokens/access-token-keyring.js'
+import { toAppRuntime, type AppRuntime } from './app-runtime.js'
+
+/** Past this age without a confirmed refresh, the hot path fails closed (503) rather than trust stale config. */
+export const MAX_CONFIG_AGE_MS = 30_000
+
+export interface ConfigCacheDeps {
+  readonly db: Kysely<Database>
+  readonly apps: AppRepository
+  readonly signingKeys: SigningKeyRepository
+  readonly adminKeys: AdminKeyRepository
+  readonly tokenTtlSeconds: number
+  /** Digest of VERITY_ADMIN_KEY, accepted besides the stored keys. */
+  readonly bootstrapAdminKeyHash: string | null
+  readonly logger: Logger
+}
+
+/**
+ * The in-memory view of apps, platforms, secrets, signing keys and admin keys that the hot path
+ * reads. A write in this process refreshes it at once; other processes' writes arrive through the
+ * revision poll (every second, so within 2 s).
+ */
+export class ConfigCache {
+  readonly #deps: ConfigCacheDeps
+  #apps = new Map<string, AppRuntime>()
+  #keyring: AccessTokenKeyring | null = null
+  #adminKeys = new Map<string, string>()
+  #revision = -1
+  #confirmedAt = 0
+  #timer: NodeJS.Timeout | null = null
+  #queue: Promise<void> = Promise.resolve()
+
+  constructor(deps: ConfigCacheDeps) {
+    this.#deps = deps
+  }
+
+  get keyring(): AccessTokenKeyring {
+    if (!this.#keyring) throw new TypeError('ConfigCache used before load()')
+    return this.#keyring
+  }
+
+  get revision(): number {
+    return this.#revision
+  }
+
+  get appCount(): number {
+    return this.#apps.size
+  }
+
+  app(appId: string): AppRuntime | undefined {
+    return this.#apps.get(appId)
+  }
+
+  apps(): IterableIterator<AppRuntime> {
+    return this.#apps.values()
+  }
+
+  /** The actor name for an admin key digest, or undefined. */
+  adminActor(keyHash: string): string | undefined {
+    return this.#adminKeys.get(keyHash)
+  }
+
+  /** Age of the last confirmed refresh, in ms. */
+  ageMs(now: number = Date.now()): number {
+    return now - this.#confirmedAt
+  }
+
+  isFresh(now: number = Date.now()): boolean {
+    return this.#keyring !== null && this.ageMs(now) <= MAX_CONFIG_AGE_MS
+  }
+
+  /** Fail closed: never verify against, or sign on, configuration that may be stale. */
+  assertFresh(now: number = Date.now()): void {
+    if (!this.isFresh(now)) {
+      throw new VerityError('unavailable', 'Verity cannot confirm its configuration right now. Retry shortly.', {
+        headers: { 'Retry-After': '5' },
+      })
+    }
+  }
+
+  /**
+   * Brings the view up to date. Refreshes run one after another, and each starts after its call,
+   * so a caller that has just committed a write is sure to see it. Throws when storage fails.
+   */
+  refresh(): Promise<void> {
+    const run = this.#queue.then(() => this.#refresh())
+    this.#queue = run.catch(() => {})
+    return run
+  }
+
+  start(intervalMs = 1000): void {
+    this.#timer = setInterval(() => {
+      this.refresh().catch((error: unknown) => this.#deps.logger.error({ err: error }, 'configuration refresh failed'))
+    }, intervalMs)
+    this.#timer.unref()
+  }
+
+  stop(): void {
+    if (this.#timer) clearInterval(this.#timer)
+    this.#timer = null
+  }
+
+  async #refresh(): Promise<void> {
+    const startedAt = Date.now()
+    const { db, apps, logger } = this.#deps
+    const revision = await currentRevision(db)
+    if (revision !== this.#revision) {
+      const changed = await apps.changedSince(this.#revision)
+      const next = new Map(this.#apps)
+      for (const app of changed) {
+        next.set(app.id, toAppRuntime(app, (secretId) => logger.error({ appId: app.id, secretId }, 'a stored secret does not open with the master key; it is ignored')))
+      }
+      const [keyring, adminKeys] = await Promise.all([this.#loadKeyring(), this.#loadAdminKeys()])
+      this.#apps = next
+      this.#keyring = keyring
+      this.#adminKeys = adminKeys
+      this.#revision = revision
+    }
+    this.#confirmedAt = startedAt
+  }
+
+  async #loadKeyring(): Promise<AccessTokenKeyring> {
+    const { keys, unreadable } = await this.#deps.signingKeys.all()
+    for (const id of unreadable) this.#deps.logger.error({ keyId: id }, 'a signing key does not open with the master key; it is ignored')
+    if (keys.length === 0) throw new TypeError('no signing key: the runtime creates one at start-up')
+    return new AccessTokenKeyring(keys, this.#deps.tokenTtlSeconds)
+  }
+
+  async #loadAdminKeys(): Promise<Map<string, string>> {
+    const map = new Map<string, string>()
+    for (const key of await this.#deps.adminKeys.all()) map.set(key.keyHash, `admin_key:${key.id}`)
+    if (this.#deps.bootstrapAdminKeyHash) map.set(this.#deps.bootstrapAdminKeyHash, 'admin_key:env')
+    return map
+  }
+}

@@ -1,0 +1,44 @@
+import { randomBytes } from 'node:crypto'
+
+// Crockford base32: no I, L, O, U, so ids survive being read aloud or copied by hand.
+const ALPHABET = '0123456789abcdefghjkmnpqrstvwxyz'
+
+function base32(bytes: Uint8Array): string {
+  let out = ''
+  let buffer = 0
+  let bits = 0
+  for (const byte of bytes) {
+    buffer = (buffer << 8) | byte
+    bits += 8
+    while (bits >= 5) {
+      out += ALPHABET[(buffer >>> (bits - 5)) & 31]
+      bits -= 5
+    }
+  }
+  if (bits > 0) out += ALPHABET[(buffer << (5 - bits)) & 31]
+  return out
+}
+
+/**
+ * A time-ordered id: 48 bits of milliseconds then 80 random bits, so that sorting ids sorts by
+ * creation and lists can page by id alone.
+ */
+export function newId(prefix: string, now: number = Date.now()): string {
+  const bytes = randomBytes(16)
+  let t = now
+  for (let i = 5; i >= 0; i--) {
+    bytes[i] = t % 256
+    t = Math.floor(t / 256)
+  }
+  return `${prefix}_${base32(bytes)}`
+}
+
+/** A 256-bit platform secret. The prefix lets secret scanners recognise a leaked one. */
+export function newPlatformSecret(): string {
+  return `vsk_${randomBytes(32).toString('hex')}`
+}
+
+/** A 256-bit admin key, shown once. */
+export function newAdminKey(): string {
+  return `vak_${randomBytes(32).toString('base64url')}`
+}

@@ -1,0 +1,44 @@
+/**
+ * The one catalogue of error codes Verity answers with. Codes are stable API: never rename one,
+ * only add. Messages are defaults a person can act on; call sites may give a more precise one,
+ * but never one that carries a secret, a hash, a token or a key.
+ */
+export const ERROR_CATALOGUE = {
+  invalid_request: { status: 400, message: 'The request is not valid.' },
+  user_hash_missing: {
+    status: 401,
+    message: 'This platform requires identity verification: send user_hash or identity_token with the user.',
+  },
+  user_hash_invalid: {
+    status: 401,
+    message:
+      'The user_hash or identity_token does not verify for this user on this platform. Admins can see the diagnosis in the failure log.',
+  },
+  token_missing: { status: 401, message: 'Send an access token: Authorization: Bearer <access_token>.' },
+  token_invalid: { status: 401, message: 'The access token is not valid. Authenticate again.' },
+  token_expired: { status: 401, message: 'The access token has expired. Authenticate again.' },
+  unauthorized: { status: 401, message: 'A valid admin key is required: Authorization: Bearer <admin key>.' },
+  verification_required: { status: 403, message: 'This action needs a verified user.' },
+  app_not_found: { status: 404, message: 'No app has this id.' },
+  not_found: { status: 404, message: 'Not found.' },
+  method_not_allowed: { status: 405, message: 'This method is not allowed on this path.' },
+  last_active_secret: {
+    status: 409,
+    message: 'This is the only active secret of the platform. Rotate (create a new secret) before revoking it.',
+  },
+  signed_attribute: {
+    status: 409,
+    message: 'This attribute was signed by an identity token and cannot be changed from the messenger.',
+  },
+  payload_too_large: { status: 413, message: 'The request body is too large.' },
+  unsupported_media_type: { status: 415, message: 'Send the body as JSON with Content-Type: application/json.' },
+  rate_limited: { status: 429, message: 'Too many failed attempts for this user. Retry later.' },
+  internal_error: { status: 500, message: 'Something went wrong on our side. It has been logged.' },
+  unavailable: { status: 503, message: 'Verity cannot serve this request right now. Retry later.' },
+} as const satisfies Record<string, { status: number; message: string }>
+
+export type ErrorCode = keyof typeof ERROR_CATALOGUE
+
+export function isErrorCode(value: string): value is ErrorCode {
+  return Object.hasOwn(ERROR_CATALOGUE, value)
+}

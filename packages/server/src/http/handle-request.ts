@@ -1,0 +1,123 @@
+import { randomUUID } from 'node:crypto'
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { Logger } from 'pino'
+import type { ConfigCache } from '../config-cache/config-cache.js'
+import { VerityError } from '../errors/verity-error.js'
+import { authenticateAdmin, authenticateMessenger } from './authenticate.js'
+import { readJsonBody } from './read-json-body.js'
+import type { Reply, Route } from './route.js'
+import type { Router } from './router.js'
+import { validate } from './validation.js'
+import { isStorageUnavailable } from '../storage/storage-errors.js'
+
+export const MESSENGER_BODY_LIMIT = 16 * 1024
+export const ADMIN_BODY_LIMIT = 64 * 1024
+
+const BASE_HEADERS = {
+  'Content-Type': 'application/json; charset=utf-8',
+  'Cache-Control': 'no-store',
+  'X-Content-Type-Options': 'nosniff',
+}
+// The messenger runs in customers' web pages; it authenticates with a bearer token, never a
+// cookie, so any origin may call the messenger routes.
+const CORS_HEADERS = {
+  'Access-Control-Allow-Origin': '*',
+  'Access-Control-Allow-Headers': 'Authorization, Content-Type, Last-Event-ID',
+  'Access-Control-Allow-Methods': 'GET, POST, PATCH, OPTIONS',
+  'Access-Control-Max-Age': '600',
+}
+
+export interface RequestHandlerDeps {
+  readonly router: Router
+  readonly cache: ConfigCache
+  readonly logger: Logger
+}
+
+const REQUEST_ID = /^[\w-]{1,64}$/
+
+/** The one place where a request becomes a reply: routing, authentication, body, validation, errors. */
+export function createRequestHandler(deps: RequestHandlerDeps) {
+  const { router, cache, logger } = deps
+  const logRequests = logger.isLevelEnabled('info')
+
+  return async function handleRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const startedAt = logRequests ? performance.now() : 0
+    const incomingId = req.headers['x-request-id']
+    const requestId = typeof incomingId === 'string' && REQUEST_ID.test(incomingId) ? incomingId : randomUUID()
+    const url = req.url ?? '/'
+    const q = url.indexOf('?')
+    const path = q === -1 ? url : url.slice(0, q)
+    const isMessenger = path.startsWith('/v1/messenger/')
+    let reply: Reply
+    try {
+      if (req.method === 'OPTIONS' && isMessenger) {
+        reply = { status: 204 }
+      } else {
+        const match = router.match(req.method ?? 'GET', path)
+        if (match.kind === 'not_found') throw new VerityError('not_found', 'No such endpoint. See /openapi.json.')
+        if (match.kind === 'method_not_allowed') {
+          throw new VerityError('method_not_allowed', undefined, { headers: { Allow: match.allowed.join(', ') } })
+        }
+        reply = await runRoute(match.route, match.params, req, res, url, q, requestId)
+      }
+    } catch (error) {
+      reply = errorReply(error, logger, requestId, req.method, path)
+    }
+    if (reply.status === 0) return // streamed by the handler
+    const headers: Record<string, string> = { ...BASE_HEADERS, 'X-Request-Id': requestId, ...(isMessenger ? CORS_HEADERS : {}), ...reply.headers }
+    if (reply.body === undefined) {
+      delete headers['Content-Type']
+      res.writeHead(reply.status, headers)
+      res.end()
+    } else {
+      res.writeHead(reply.status, headers)
+      res.end(JSON.stringify(reply.body))
+    }
+    // A body we refused to read must not be parsed as the next request on this connection.
+    if (!req.complete) res.once('finish', () => req.socket.destroySoon())
+    if (logRequests) {
+      logger.info({ reqId: requestId, method: req.method, path, status: reply.status, ms: Math.round(performance.now() - startedAt) }, 'request')
+    }
+  }
+
+  async function runRoute(
+    route: Route,
+    params: Record<string, string>,
+    req: IncomingMessage,
+    res: ServerResponse,
+    url: string,
+    q: number,
+    requestId: string,
+  ): Promise<Reply> {
+    let actor = ''
+    let session = null
+    if (route.audience === 'admin') actor = authenticateAdmin(req, cache)
+    else if (route.audience === 'messenger') session = authenticateMessenger(req, cache)
+
+    const limit = route.bodyLimit ?? (route.audience === 'messenger' ? MESSENGER_BODY_LIMIT : ADMIN_BODY_LIMIT)
+    const raw = req.method === 'GET' ? undefined : await readJsonBody(req, limit)
+    let body: unknown
+    if (route.body) body = validate(route.body, raw === undefined ? {} : raw, 'body')
+    else if (raw !== undefined) throw new VerityError('invalid_request', 'This endpoint takes no body.')
+    let query: unknown
+    if (route.query) query = validate(route.query, q === -1 ? {} : Object.fromEntries(new URLSearchParams(url.slice(q + 1))), 'query')
+    return route.handle({ req, params, body, query, requestId, actor, session }, res)
+  }
+}
+
+function errorReply(error: unknown, logger: Logger, requestId: string, method: string | undefined, path: string): Reply {
+  if (isStorageUnavailable(error)) {
+    logger.error({ reqId: requestId, method, path, err: error }, 'storage unavailable')
+    const unavailable = new VerityError('unavailable', 'The database cannot be reached. Retry shortly.', { headers: { 'Retry-After': '5' } })
+    return { status: 503, headers: unavailable.headers, body: { error: { code: unavailable.code, message: unavailable.message } } }
+  }
+  if (error instanceof VerityError) {
+    if (error.status >= 500) logger.error({ reqId: requestId, method, path, code: error.code, err: error.cause }, error.message)
+    return { status: error.status, headers: error.headers, body: { error: { code: error.code, message: error.message } } }
+  }
+  logger.error({ reqId: requestId, method, path, err: error }, 'unhandled error')
+  return {
+    status: 500,
+    body: { error: { code: 'internal_error', message: `Something went wrong on our side. Quote request id ${requestId} when reporting it.` } },
+  }
+}

@@ -1,0 +1,97 @@
+import { z, type ZodType } from 'zod'
+import { ERROR_CATALOGUE, type ErrorCode } from '../errors/error-catalogue.js'
+import type { Route } from './route.js'
+
+type JsonSchema = Record<string, unknown>
+
+function schemaOf(schema: ZodType, io: 'input' | 'output'): JsonSchema {
+  const json = z.toJSONSchema(schema, { io, unrepresentable: 'any', target: 'draft-2020-12' }) as JsonSchema
+  delete json.$schema
+  return json
+}
+
+function queryParameters(route: Route): JsonSchema[] {
+  if (!route.query) return []
+  const json = schemaOf(route.query, 'input') as { properties?: Record<string, JsonSchema>; required?: string[] }
+  return Object.entries(json.properties ?? {}).map(([name, schema]) => ({
+    name,
+    in: 'query',
+    required: json.required?.includes(name) ?? false,
+    schema,
+  }))
+}
+
+function errorResponses(codes: readonly ErrorCode[]): Record<string, JsonSchema> {
+  const byStatus = new Map<number, ErrorCode[]>()
+  for (const code of codes) {
+    const status = ERROR_CATALOGUE[code].status
+    byStatus.set(status, [...(byStatus.get(status) ?? []), code])
+  }
+  return Object.fromEntries(
+    [...byStatus].map(([status, list]) => [
+      String(status),
+      {
+        description: list.map((c) => `\`${c}\`: ${ERROR_CATALOGUE[c].message}`).join(' '),
+        content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+      },
+    ]),
+  )
+}
+
+/** The OpenAPI 3.1 document, generated from the same route objects that validate requests. */
+export function buildOpenApiDocument(routes: readonly Route[], version: string): JsonSchema {
+  const paths: Record<string, Record<string, JsonSchema>> = {}
+  for (const route of routes) {
+    const pathParams = [...route.path.matchAll(/\{(\w+)\}/g)].map((m) => ({ name: m[1], in: 'path', required: true, schema: { type: 'string' } }))
+    const operation: JsonSchema = {
+      operationId: `${route.method.toLowerCase()}${route.path.replace(/[{}]/g, '').replace(/[/_-](\w)/g, (_, c: string) => c.toUpperCase())}`,
+      summary: route.summary,
+      ...(route.description && { description: route.description }),
+      tags: [route.tag],
+      ...(route.audience === 'admin' && { security: [{ adminKey: [] }] }),
+      ...(route.audience === 'messenger' && { security: [{ accessToken: [] }] }),
+      parameters: [...pathParams, ...queryParameters(route)],
+      ...(route.body && {
+        requestBody: { required: true, content: { 'application/json': { schema: schemaOf(route.body, 'input') } } },
+      }),
+      responses: {
+        ...Object.fromEntries(
+          Object.entries(route.responses).map(([status, doc]) => [
+            status,
+            { description: doc.description, ...(doc.schema && { content: { 'application/json': { schema: schemaOf(doc.schema, 'output') } } }) },
+          ]),
+        ),
+        ...errorResponses(route.errors),
+      },
+    }
+    paths[route.path] = { ...paths[route.path], [route.method.toLowerCase()]: operation }
+  }
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'Verity',
+      version,
+      description: 'Identity verification for in-app messengers. Errors are {"error": {"code", "message"}}; codes are stable.',
+    },
+    paths,
+    components: {
+      schemas: {
+        Error: {
+          type: 'object',
+          required: ['error'],
+          properties: {
+            error: {
+              type: 'object',
+              required: ['code', 'message'],
+              properties: { code: { type: 'string', enum: Object.keys(ERROR_CATALOGUE) }, message: { type: 'string' } },
+            },
+          },
+        },
+      },
+      securitySchemes: {
+        adminKey: { type: 'http', scheme: 'bearer', description: 'An admin key (VERITY_ADMIN_KEY, or the key printed on first start).' },
+        accessToken: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'The access_token from POST /v1/messenger/auth.' },
+      },
+    },
+  }
+}

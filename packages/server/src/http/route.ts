@@ -1,0 +1,58 @@
+import type { IncomingMessage } from 'node:http'
+import type { ZodType } from 'zod'
+import type { ErrorCode } from '../errors/error-catalogue.js'
+import type { AccessTokenClaims } from '../tokens/access-token-claims.js'
+
+export type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE'
+export type Audience = 'public' | 'admin' | 'messenger'
+
+export interface RequestContext<Body = unknown, Query = unknown> {
+  readonly req: IncomingMessage
+  readonly params: Readonly<Record<string, string>>
+  readonly body: Body
+  readonly query: Query
+  readonly requestId: string
+  /** Set on admin routes: who acts, for the audit log. */
+  readonly actor: string
+  /** Set on messenger routes: the verified access token's claims. */
+  readonly session: AccessTokenClaims | null
+}
+
+export interface Reply {
+  readonly status: number
+  readonly body?: unknown
+  readonly headers?: Readonly<Record<string, string>>
+}
+
+/** A reply that takes over the response (Server-Sent Events); the handler writes to `res` itself. */
+export const STREAMED: Reply = Object.freeze({ status: 0 })
+
+export interface ResponseDoc {
+  readonly description: string
+  readonly schema?: ZodType
+}
+
+/**
+ * One route, declared once: the router, request validation and the OpenAPI document all derive
+ * from this object, so they cannot disagree.
+ */
+export interface Route<Body = any, Query = any> {
+  readonly method: Method
+  /** OpenAPI style: /admin/v1/apps/{app_id} */
+  readonly path: string
+  readonly audience: Audience
+  readonly summary: string
+  readonly description?: string
+  readonly tag: string
+  readonly body?: ZodType<Body>
+  readonly query?: ZodType<Query>
+  /** Bytes; defaults to 16 KiB on messenger routes and 64 KiB elsewhere. */
+  readonly bodyLimit?: number
+  readonly responses: Readonly<Record<number, ResponseDoc>>
+  readonly errors: readonly ErrorCode[]
+  handle(ctx: RequestContext<Body, Query>, res: import('node:http').ServerResponse): Reply | Promise<Reply>
+}
+
+export function defineRoute<Body = undefined, Query = undefined>(route: Route<Body, Query>): Route<Body, Query> {
+  return route
+}

@@ -1,0 +1,118 @@
+import { z } from 'zod'
+import type { Kysely } from 'kysely'
+import type { AppAdmin } from '../../services/app-admin.js'
+import { listAuditEvents } from '../../services/audit-log.js'
+import type { Database } from '../../storage/schema.js'
+import { defineRoute, type Route } from '../route.js'
+import { listQuerySchema, platformSchema } from '../schemas/common.js'
+import { appSchema, auditEventSchema, createAppSchema, enforceSchema, platformDocSchema, secretSchema } from '../schemas/admin-schemas.js'
+import type { Platform } from '../../verification/platforms.js'
+import { VerityError } from '../../errors/verity-error.js'
+
+function platformParam(value: string | undefined): Platform {
+  const parsed = platformSchema.safeParse(value)
+  if (!parsed.success) throw new VerityError('not_found', 'Platforms are exactly web, ios and android.')
+  return parsed.data
+}
+
+export function adminAppRoutes(admin: AppAdmin, db: Kysely<Database>): Route[] {
+  const secrets = z.object({ web: secretSchema, ios: secretSchema, android: secretSchema })
+  return [
+    defineRoute({
+      method: 'POST',
+      path: '/admin/v1/apps',
+      audience: 'admin',
+      tag: 'admin',
+      summary: 'Create an app, with one secret per platform',
+      body: createAppSchema,
+      responses: { 201: { description: 'The app and its secrets (values shown)', schema: z.object({ app: appSchema, secrets }) } },
+      errors: ['invalid_request', 'unauthorized', 'unsupported_media_type', 'payload_too_large'],
+      handle: async ({ body, actor }) => ({ status: 201, body: await admin.createApp(body, actor) }),
+    }),
+    defineRoute({
+      method: 'GET',
+      path: '/admin/v1/apps',
+      audience: 'admin',
+      tag: 'admin',
+      summary: 'List apps, oldest first',
+      query: listQuerySchema,
+      responses: { 200: { description: 'A page of apps', schema: z.object({ apps: z.array(appSchema), next_cursor: z.string().nullable() }) } },
+      errors: ['invalid_request', 'unauthorized'],
+      handle: async ({ query }) => ({ status: 200, body: await admin.listApps(query) }),
+    }),
+    defineRoute({
+      method: 'GET',
+      path: '/admin/v1/apps/{app_id}',
+      audience: 'admin',
+      tag: 'admin',
+      summary: 'One app',
+      responses: { 200: { description: 'The app', schema: z.object({ app: appSchema }) } },
+      errors: ['unauthorized', 'app_not_found'],
+      handle: async ({ params }) => ({ status: 200, body: { app: await admin.getApp(params.app_id!) } }),
+    }),
+    defineRoute({
+      method: 'PATCH',
+      path: '/admin/v1/apps/{app_id}/platforms/{platform}',
+      audience: 'admin',
+      tag: 'admin',
+      summary: 'Turn enforcement on or off for one platform',
+      body: enforceSchema,
+      responses: { 200: { description: 'The platform', schema: z.object({ platform: platformDocSchema }) } },
+      errors: ['invalid_request', 'unauthorized', 'app_not_found', 'not_found'],
+      handle: async ({ params, body, actor }) => ({
+        status: 200,
+        body: { platform: await admin.setEnforced(params.app_id!, platformParam(params.platform), body.enforced, actor) },
+      }),
+    }),
+    defineRoute({
+      method: 'GET',
+      path: '/admin/v1/apps/{app_id}/platforms/{platform}/secrets',
+      audience: 'admin',
+      tag: 'admin',
+      summary: 'The active secrets of a platform, with their values (audited)',
+      responses: { 200: { description: 'Active secrets', schema: z.object({ secrets: z.array(secretSchema) }) } },
+      errors: ['unauthorized', 'app_not_found', 'not_found'],
+      handle: async ({ params, actor }) => ({
+        status: 200,
+        body: { secrets: await admin.listSecrets(params.app_id!, platformParam(params.platform), actor) },
+      }),
+    }),
+    defineRoute({
+      method: 'POST',
+      path: '/admin/v1/apps/{app_id}/platforms/{platform}/secrets',
+      audience: 'admin',
+      tag: 'admin',
+      summary: 'Rotate: add a secret; earlier secrets stay valid until revoked',
+      responses: { 201: { description: 'The new secret', schema: z.object({ secret: secretSchema }) } },
+      errors: ['unauthorized', 'app_not_found', 'not_found', 'invalid_request'],
+      handle: async ({ params, actor }) => ({
+        status: 201,
+        body: { secret: await admin.rotateSecret(params.app_id!, platformParam(params.platform), actor) },
+      }),
+    }),
+    defineRoute({
+      method: 'DELETE',
+      path: '/admin/v1/apps/{app_id}/platforms/{platform}/secrets/{secret_id}',
+      audience: 'admin',
+      tag: 'admin',
+      summary: 'Revoke a secret, and the access tokens it verified',
+      responses: { 204: { description: 'Revoked' } },
+      errors: ['unauthorized', 'app_not_found', 'not_found', 'last_active_secret', 'invalid_request'],
+      handle: async ({ params, actor }) => {
+        await admin.revokeSecret(params.app_id!, platformParam(params.platform), params.secret_id!, actor)
+        return { status: 204 }
+      },
+    }),
+    defineRoute({
+      method: 'GET',
+      path: '/admin/v1/audit-log',
+      audience: 'admin',
+      tag: 'admin',
+      summary: 'Who changed which setting or secret, when (newest first)',
+      query: listQuerySchema.extend({ app_id: z.string().optional() }),
+      responses: { 200: { description: 'Audit events', schema: z.object({ events: z.array(auditEventSchema), next_cursor: z.string().nullable() }) } },
+      errors: ['invalid_request', 'unauthorized'],
+      handle: async ({ query }) => ({ status: 200, body: await listAuditEvents(db, { ...query, ...(query.app_id && { appId: query.app_id }) }) }),
+    }),
+  ]
+}

@@ -1,0 +1,29 @@
+import { z } from 'zod'
+import { identifierProblem } from '../../verification/identity.js'
+import { PLATFORMS } from '../../verification/platforms.js'
+
+export const platformSchema = z.enum(PLATFORMS, { error: 'must be one of "web", "ios", "android"' })
+
+/** A user id or email: a JSON string (never a number), 1–255 characters, no control characters. */
+export const identifierSchema = z
+  .string({ error: (issue) => (issue.input === undefined ? undefined : 'must be a JSON string (ids are strings: send "42", not 42)') })
+  .superRefine((value, ctx) => {
+    const problem = identifierProblem(value)
+    if (problem) ctx.addIssue({ code: 'custom', message: problem })
+  })
+
+export const shortText = (max: number) => z.string().max(max, `must be at most ${max} characters`)
+
+export const errorSchema = z
+  .object({
+    error: z.object({
+      code: z.string().meta({ description: 'Stable, snake_case; see the error catalogue.' }),
+      message: z.string().meta({ description: 'A sentence a person can act on. May change.' }),
+    }),
+  })
+  .meta({ id: 'Error' })
+
+export const listQuerySchema = z.strictObject({
+  limit: z.coerce.number().int('must be a whole number').min(1, 'must be at least 1').optional(),
+  cursor: z.string().optional(),
+})

@@ -1,0 +1,51 @@
+import { DeviceIds } from '../crypto/device-ids.js'
+import { loadMasterKey } from '../crypto/master-key.js'
+import { SecretBox } from '../crypto/secret-box.js'
+import type { StorageConfig } from '../config/server-config.js'
+import { ConfigError } from '../errors/config-error.js'
+import { AdminKeyRepository } from '../storage/admin-key-repository.js'
+import { AppRepository } from '../storage/app-repository.js'
+import { checkMasterKey } from '../storage/master-key-check.js'
+import { migrateToLatest, type MigrationReport } from '../storage/migrate.js'
+import { openDatabase, type OpenDatabase } from '../storage/open-database.js'
+import { SigningKeyRepository } from '../storage/signing-key-repository.js'
+
+/** The data a server or a CLI command works on: storage opened, migrated and unlocked. */
+export interface VerityData extends OpenDatabase {
+  readonly apps: AppRepository
+  readonly signingKeys: SigningKeyRepository
+  readonly adminKeys: AdminKeyRepository
+  readonly deviceIds: DeviceIds
+  readonly migrations: MigrationReport
+}
+
+/**
+ * Opens the database, applies pending migrations (concurrent starters are serialized by the
+ * migration lock), proves the master key opens the stored secrets, and makes sure a signing key
+ * exists. Everything that can be wrong with the setup is found here, before serving.
+ */
+export async function openVerityData(config: StorageConfig): Promise<VerityData> {
+  const { key, source } = loadMasterKey(config.masterKey, config.dataDir)
+  const database = openDatabase(config)
+  try {
+    const migrations = await migrateToLatest(database.db)
+    if (migrations.error) throw migrations.error
+    const box = new SecretBox(key)
+    await checkMasterKey(database.db, box, source, database.location)
+    const signingKeys = new SigningKeyRepository(database.db, box)
+    const { keys } = await signingKeys.all()
+    if (keys.length === 0) await signingKeys.rotate('system', new Date())
+    return {
+      ...database,
+      apps: new AppRepository(database.db, box),
+      signingKeys,
+      adminKeys: new AdminKeyRepository(database.db),
+      deviceIds: new DeviceIds(key),
+      migrations,
+    }
+  } catch (error) {
+    await database.close().catch(() => {})
+    if (error instanceof ConfigError) throw error
+    throw new ConfigError(`Cannot open the data at ${database.location}: ${(error as Error).message}`)
+  }
+}

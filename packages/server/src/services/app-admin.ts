@@ -1,0 +1,125 @@
+import type { Kysely } from 'kysely'
+import { newId, newPlatformSecret } from '../crypto/random-ids.js'
+import { VerityError } from '../errors/verity-error.js'
+import type { AppRepository, Environment, StoredApp } from '../storage/app-repository.js'
+import { changeConfig } from '../storage/config-change.js'
+import type { Database } from '../storage/schema.js'
+import { PLATFORMS, type Platform } from '../verification/platforms.js'
+import { appView, platformView, secretView, type AppView, type PlatformView, type SecretView } from './admin-views.js'
+import { decodeCursor, nextCursor, pageSize } from './pagination.js'
+import { computeRollout, rolloutDays, type Rollout } from './rollout.js'
+
+export const APP_ID_PATTERN = /^app_[0-9a-z]{26}$/
+
+export interface AppAdminDeps {
+  readonly db: Kysely<Database>
+  readonly apps: AppRepository
+  /** Called after every committed write, so this process serves the change at once. */
+  readonly onChange: () => Promise<void>
+  readonly now?: () => Date
+}
+
+/**
+ * Apps, platforms and secrets: every configuration change goes through here, from the admin API
+ * and the CLI alike, each in one transaction with its audit event.
+ */
+export class AppAdmin {
+  readonly #deps: AppAdminDeps
+  readonly #now: () => Date
+
+  constructor(deps: AppAdminDeps) {
+    this.#deps = deps
+    this.#now = deps.now ?? (() => new Date())
+  }
+
+  async createApp(input: { name: string; environment: Environment }, actor: string): Promise<{ app: AppView; secrets: Record<Platform, SecretView> }> {
+    const now = this.#now()
+    const at = now.toISOString()
+    const appId = newId('app', now.getTime())
+    await changeConfig(this.#deps.db, { actor, action: 'app.created', appId, details: { name: input.name, environment: input.environment } }, now, async (trx, revision) => {
+      await trx.insertInto('apps').values({ id: appId, name: input.name, environment: input.environment, created_at: at, revision }).execute()
+      for (const platform of PLATFORMS) {
+        await trx.insertInto('platforms').values({ app_id: appId, platform, enforced: 0, updated_at: at }).execute()
+        const secretId = newId('sec', now.getTime())
+        const ciphertext = this.#deps.apps.sealSecret(appId, platform, secretId, newPlatformSecret())
+        await trx.insertInto('secrets').values({ id: secretId, app_id: appId, platform, ciphertext, created_at: at, revoked_at: null, last_used_at: null }).execute()
+      }
+    })
+    await this.#deps.onChange()
+    const app = await this.#require(appId)
+    const secrets = Object.fromEntries(
+      PLATFORMS.map((p) => [p, secretView(app.secrets.find((s) => s.platform === p)!)]),
+    ) as Record<Platform, SecretView>
+    return { app: appView(app), secrets }
+  }
+
+  async listApps(options: { limit?: number; cursor?: string }): Promise<{ apps: AppView[]; next_cursor: string | null }> {
+    const limit = pageSize(options.limit)
+    const after = decodeCursor(options.cursor, APP_ID_PATTERN)
+    const apps = await this.#deps.apps.page(limit, after)
+    return { apps: apps.map(appView), next_cursor: nextCursor(apps, limit) }
+  }
+
+  async getApp(appId: string): Promise<AppView> {
+    return appView(await this.#require(appId))
+  }
+
+  async setEnforced(appId: string, platform: Platform, enforced: boolean, actor: string): Promise<PlatformView> {
+    const now = this.#now()
+    await this.#require(appId)
+    await changeConfig(this.#deps.db, { actor, action: enforced ? 'platform.enforced' : 'platform.unenforced', appId, platform }, now, async (trx) => {
+      await trx.updateTable('platforms').set({ enforced: enforced ? 1 : 0, updated_at: now.toISOString() }).where('app_id', '=', appId).where('platform', '=', platform).execute()
+    })
+    await this.#deps.onChange()
+    return platformView(await this.#require(appId), platform)
+  }
+
+  /** Secret values leave the server only here (and at creation); each read is audited. */
+  async listSecrets(appId: string, platform: Platform, actor: string): Promise<SecretView[]> {
+    const app = await this.#require(appId)
+    await changeConfig(this.#deps.db, { actor, action: 'secrets.viewed', appId, platform }, this.#now(), async () => {})
+    return app.secrets.filter((s) => s.platform === platform && s.revokedAt === null).map(secretView)
+  }
+
+  /** Adds a secret; earlier ones stay valid until revoked, so apps can move over without downtime. */
+  async rotateSecret(appId: string, platform: Platform, actor: string): Promise<SecretView> {
+    const now = this.#now()
+    await this.#require(appId)
+    const secretId = newId('sec', now.getTime())
+    const ciphertext = this.#deps.apps.sealSecret(appId, platform, secretId, newPlatformSecret())
+    await changeConfig(this.#deps.db, { actor, action: 'secret.created', appId, platform, target: secretId }, now, async (trx) => {
+      await trx.insertInto('secrets').values({ id: secretId, app_id: appId, platform, ciphertext, created_at: now.toISOString(), revoked_at: null, last_used_at: null }).execute()
+    })
+    await this.#deps.onChange()
+    const app = await this.#require(appId)
+    return secretView(app.secrets.find((s) => s.id === secretId)!)
+  }
+
+  /** Revokes a secret, and with it the access tokens it verified. Never the last active one. */
+  async revokeSecret(appId: string, platform: Platform, secretId: string, actor: string): Promise<void> {
+    const now = this.#now()
+    await this.#require(appId)
+    const revoked = await changeConfig(this.#deps.db, { actor, action: 'secret.revoked', appId, platform, target: secretId }, now, async (trx) => {
+      const rows = await trx.selectFrom('secrets').select(['id', 'revoked_at']).where('app_id', '=', appId).where('platform', '=', platform).execute()
+      const target = rows.find((r) => r.id === secretId)
+      if (!target) throw new VerityError('not_found', `This ${platform} platform has no secret with this id.`)
+      if (target.revoked_at !== null) return false
+      if (rows.filter((r) => r.revoked_at === null).length === 1) throw new VerityError('last_active_secret')
+      await trx.updateTable('secrets').set({ revoked_at: now.toISOString() }).where('id', '=', secretId).execute()
+      return true
+    })
+    if (revoked) await this.#deps.onChange()
+  }
+
+  /** Who would be refused if this platform were enforced now (API.md, Rollout). */
+  async rollout(appId: string, platform: Platform, days?: number): Promise<Rollout> {
+    const window = rolloutDays(days)
+    return computeRollout(this.#deps.db, await this.#require(appId), platform, window, this.#now())
+  }
+
+  async #require(appId: string): Promise<StoredApp> {
+    const app = APP_ID_PATTERN.test(appId) ? await this.#deps.apps.get(appId) : null
+    if (!app) throw new VerityError('app_not_found')
+    return app
+  }
+}

@@ -1,0 +1,41 @@
+import type { ClaimedIdentity } from '../verification/identity.js'
+import type { Proof } from '../verification/check-proof.js'
+import type { Platform } from '../verification/platforms.js'
+import type { IdentityTokenFailure } from '../verification/verify-identity-token.js'
+
+export type AttemptOutcome = 'verified' | 'missing' | 'invalid'
+
+/** One identified attempt, for the rollout statistics. */
+export interface AuthAttemptEvent {
+  readonly at: number
+  readonly appId: string
+  readonly platform: Platform
+  readonly identity: ClaimedIdentity
+  readonly outcome: AttemptOutcome
+  readonly secretId: string | null
+  readonly appVersion: string | null
+  readonly sdkVersion: string | null
+}
+
+/** A failed proof (or a missing one on an enforced platform), for the failure log and its diagnosis. */
+export interface AuthFailureEvent {
+  readonly at: number
+  readonly appId: string
+  readonly platform: Platform
+  readonly identity: ClaimedIdentity
+  readonly appVersion: string | null
+  readonly refused: boolean
+  readonly code: 'user_hash_missing' | 'user_hash_invalid'
+  readonly proof: Proof | null
+  readonly tokenFailure: IdentityTokenFailure | 'unreadable' | null
+}
+
+/**
+ * Where the hot path drops what it learned. Implementations must return at once and never touch
+ * storage on the caller's time: the auth request does not wait on the database.
+ */
+export interface AuthEventSink {
+  attempt(event: AuthAttemptEvent): void
+  failure(event: AuthFailureEvent): void
+  signedAttributes(appId: string, identity: ClaimedIdentity, attributes: Readonly<Record<string, unknown>>, at: number): void
+}

@@ -1,0 +1,153 @@
+import type { ConfigCache } from '../config-cache/config-cache.js'
+import type { DeviceIds } from '../crypto/device-ids.js'
+import { VerityError } from '../errors/verity-error.js'
+import { checkProof, type Proof, type ProofOutcome } from '../verification/check-proof.js'
+import { decideSession } from '../verification/decide-session.js'
+import { failureLimitKey, type FailureLimiter } from '../verification/failure-limiter.js'
+import { identityKey, type ClaimedIdentity } from '../verification/identity.js'
+import type { Platform } from '../verification/platforms.js'
+import type { AuthEventSink } from './auth-events.js'
+
+/** The validated body of POST /v1/messenger/auth. */
+export interface AuthRequest {
+  readonly app_id: string
+  readonly platform: Platform
+  readonly user_id?: string | undefined
+  readonly email?: string | undefined
+  readonly user_hash?: string | undefined
+  readonly identity_token?: string | undefined
+  readonly device_id?: string | undefined
+  readonly app_version?: string | undefined
+  readonly sdk_version?: string | undefined
+}
+
+export interface SessionUser {
+  user_id: string | null
+  email: string | null
+  anonymous: boolean
+  verified: boolean
+  device_id?: string
+}
+
+export interface AuthResponse {
+  access_token: string
+  token_type: 'Bearer'
+  expires_in: number
+  user: SessionUser
+}
+
+export interface MessengerAuthDeps {
+  readonly cache: ConfigCache
+  readonly limiter: FailureLimiter
+  readonly deviceIds: DeviceIds
+  readonly events: AuthEventSink
+}
+
+/**
+ * POST /v1/messenger/auth as one synchronous function: memory only, no storage access, so the
+ * hot path costs an HMAC per active secret and one token signature.
+ */
+export class MessengerAuth {
+  readonly #deps: MessengerAuthDeps
+
+  constructor(deps: MessengerAuthDeps) {
+    this.#deps = deps
+  }
+
+  authenticate(request: AuthRequest, now: number = Date.now()): AuthResponse {
+    const { cache, limiter, deviceIds, events } = this.#deps
+    if (request.user_hash !== undefined && request.identity_token !== undefined) {
+      throw new VerityError('invalid_request', 'Send either user_hash or identity_token, not both.')
+    }
+    if (request.identity_token !== undefined && (request.user_id !== undefined || request.email !== undefined)) {
+      throw new VerityError('invalid_request', 'With identity_token, the identity comes from the token: do not send user_id or email beside it.')
+    }
+    cache.assertFresh(now)
+    const app = cache.app(request.app_id)
+    if (!app) throw new VerityError('app_not_found', 'No app has this app_id. Check the app id in your messenger settings.')
+    const platform = app.platforms[request.platform]
+
+    const claimed: ClaimedIdentity = { userId: request.user_id ?? null, email: request.email ?? null }
+    const proof: Proof | null =
+      request.user_hash !== undefined
+        ? { type: 'user_hash', value: request.user_hash }
+        : request.identity_token !== undefined
+          ? { type: 'identity_token', value: request.identity_token }
+          : null
+    const outcome = checkProof(claimed, proof, platform.active)
+    const identity = identityOf(outcome)
+    const limitKey = identity ? failureLimitKey(app.id, request.platform, identityKey(identity)) : null
+
+    if (limitKey) {
+      const retryAfter = limiter.retryAfterSeconds(limitKey, now)
+      if (retryAfter > 0) throw new VerityError('rate_limited', undefined, { headers: { 'Retry-After': String(retryAfter) } })
+    }
+
+    const decision = decideSession(outcome, platform.enforced)
+    const appVersion = request.app_version ?? null
+    if (identity && outcome.kind !== 'anonymous' && outcome.kind !== 'unreadable_token') {
+      events.attempt({
+        at: now,
+        appId: app.id,
+        platform: request.platform,
+        identity,
+        outcome: outcome.kind,
+        secretId: outcome.kind === 'verified' ? outcome.secretId : null,
+        appVersion,
+        sdkVersion: request.sdk_version ?? null,
+      })
+    }
+    const refused = decision.kind === 'refused'
+    if (outcome.kind === 'invalid' || outcome.kind === 'unreadable_token' || (outcome.kind === 'missing' && refused)) {
+      events.failure({
+        at: now,
+        appId: app.id,
+        platform: request.platform,
+        identity: identity ?? { userId: null, email: null },
+        appVersion,
+        refused,
+        code: outcome.kind === 'missing' ? 'user_hash_missing' : 'user_hash_invalid',
+        proof: outcome.kind === 'missing' ? null : proof,
+        tokenFailure: outcome.kind === 'invalid' ? outcome.tokenFailure : outcome.kind === 'unreadable_token' ? 'unreadable' : null,
+      })
+    }
+    if (decision.kind === 'refused') {
+      if (limitKey) limiter.recordRefusal(limitKey, now)
+      throw new VerityError(decision.code)
+    }
+
+    if (outcome.kind === 'verified' && outcome.signedAttributes) {
+      events.signedAttributes(app.id, outcome.identity, outcome.signedAttributes, now)
+    }
+    const deviceId =
+      decision.trust === 'verified'
+        ? undefined
+        : request.device_id !== undefined && deviceIds.isIssued(app.id, request.device_id)
+          ? request.device_id
+          : deviceIds.issue(app.id)
+    const { token, expiresIn } = cache.keyring.sign(
+      {
+        aud: app.id,
+        trust: decision.trust,
+        plt: request.platform,
+        ...(decision.secretId !== null && { sid: decision.secretId }),
+        ...(deviceId !== undefined && { did: deviceId }),
+        ...(decision.identity.userId !== null && { uid: decision.identity.userId }),
+        ...(decision.identity.email !== null && { email: decision.identity.email }),
+      },
+      now,
+    )
+    const user: SessionUser = {
+      user_id: decision.identity.userId,
+      email: decision.identity.email,
+      anonymous: decision.trust === 'anonymous',
+      verified: decision.trust === 'verified',
+    }
+    if (deviceId !== undefined) user.device_id = deviceId
+    return { access_token: token, token_type: 'Bearer', expires_in: expiresIn, user }
+  }
+}
+
+function identityOf(outcome: ProofOutcome): ClaimedIdentity | null {
+  return outcome.kind === 'anonymous' || outcome.kind === 'unreadable_token' ? null : outcome.identity
+}

@@ -1,0 +1,58 @@
+import type { Kysely, Transaction } from 'kysely'
+import { newId } from '../crypto/random-ids.js'
+import type { Database } from './schema.js'
+
+export interface AuditEntry {
+  readonly actor: string
+  readonly action: string
+  readonly appId?: string | null
+  readonly platform?: string | null
+  readonly target?: string | null
+  /** Never a secret value, a hash, a token or a key. */
+  readonly details?: Record<string, unknown> | null
+}
+
+/**
+ * Runs a configuration write in one transaction with its audit event. The revision bump comes
+ * first: on PostgreSQL its row lock serializes concurrent configuration writes, so invariants
+ * checked inside (at least one active secret per platform) hold; other processes notice the new
+ * revision and reload what changed.
+ */
+export async function changeConfig<T>(
+  db: Kysely<Database>,
+  audit: AuditEntry,
+  now: Date,
+  write: (trx: Transaction<Database>, revision: number) => Promise<T>,
+): Promise<T> {
+  return db.transaction().execute(async (trx) => {
+    const { revision } = await trx
+      .updateTable('config_state')
+      .set((eb) => ({ revision: eb('revision', '+', 1) }))
+      .where('id', '=', 1)
+      .returning('revision')
+      .executeTakeFirstOrThrow()
+    const result = await write(trx, Number(revision))
+    if (audit.appId) {
+      await trx.updateTable('apps').set({ revision: Number(revision) }).where('id', '=', audit.appId).execute()
+    }
+    await trx
+      .insertInto('audit_events')
+      .values({
+        id: newId('evt', now.getTime()),
+        at: now.toISOString(),
+        actor: audit.actor,
+        action: audit.action,
+        app_id: audit.appId ?? null,
+        platform: audit.platform ?? null,
+        target: audit.target ?? null,
+        details: audit.details ? JSON.stringify(audit.details) : null,
+      })
+      .execute()
+    return result
+  })
+}
+
+export async function currentRevision(db: Kysely<Database>): Promise<number> {
+  const row = await db.selectFrom('config_state').select('revision').where('id', '=', 1).executeTakeFirstOrThrow()
+  return Number(row.revision)
+}

@@ -1,0 +1,22 @@
+import { Migrator, type MigrationResult } from 'kysely'
+import type { Kysely } from 'kysely'
+import { MIGRATIONS } from './migrations/index.js'
+import type { Database } from './schema.js'
+
+export interface MigrationReport {
+  readonly applied: readonly string[]
+  readonly error: unknown
+}
+
+/** Applies pending migrations; reports instead of throwing, so the CLI can say what it applied. */
+export async function migrateToLatest(db: Kysely<Database>): Promise<MigrationReport> {
+  const migrator = new Migrator({
+    db,
+    provider: { getMigrations: async () => MIGRATIONS },
+    migrationTableName: 'verity_migrations',
+    migrationLockTableName: 'verity_migrations_lock',
+  })
+  const { error, results } = await migrator.migrateToLatest()
+  const applied = (results ?? []).filter((r: MigrationResult) => r.status === 'Success').map((r) => r.migrationName)
+  return { applied, error }
+}

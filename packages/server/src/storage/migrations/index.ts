@@ -1,0 +1,9 @@
+import type { Migration } from 'kysely'
+import * as configuration from './0001-configuration.js'
+import * as authStatistics from './0002-auth-statistics.js'
+
+/** Every migration, in order. Names are stable: they are recorded in the database. */
+export const MIGRATIONS: Readonly<Record<string, Migration>> = {
+  '0001-configuration': configuration,
+  '0002-auth-statistics': authStatistics,
+}

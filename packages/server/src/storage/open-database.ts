@@ -1,0 +1,51 @@
+import { mkdirSync } from 'node:fs'
+import { join } from 'node:path'
+import SqliteDatabase from 'better-sqlite3'
+import { Kysely, PostgresDialect, SqliteDialect } from 'kysely'
+import pg from 'pg'
+import type { StorageConfig } from '../config/server-config.js'
+import type { Database } from './schema.js'
+
+export type Dialect = 'sqlite' | 'postgres'
+
+export interface OpenDatabase {
+  readonly db: Kysely<Database>
+  readonly dialect: Dialect
+  /** Where the data lives, for messages: a file path, or the PostgreSQL host and database. */
+  readonly location: string
+  close(): Promise<void>
+}
+
+export const SQLITE_FILE = 'verity.db'
+
+/** Opens SQLite in the data folder, or PostgreSQL when a URL is configured. */
+export function openDatabase(config: StorageConfig): OpenDatabase {
+  if (config.databaseUrl) return openPostgres(config.databaseUrl)
+  mkdirSync(config.dataDir, { recursive: true, mode: 0o700 })
+  const file = join(config.dataDir, SQLITE_FILE)
+  const sqlite = new SqliteDatabase(file)
+  // WAL lets the CLI and a running server share the file; FULL makes every acknowledged
+  // configuration write survive a power cut; the busy timeout waits for the other writer.
+  sqlite.pragma('journal_mode = WAL')
+  sqlite.pragma('synchronous = FULL')
+  sqlite.pragma('busy_timeout = 5000')
+  sqlite.pragma('foreign_keys = ON')
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) })
+  return { db, dialect: 'sqlite', location: file, close: () => db.destroy() }
+}
+
+function openPostgres(url: string): OpenDatabase {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: 10,
+    connectionTimeoutMillis: 5_000,
+    idleTimeoutMillis: 30_000,
+    statement_timeout: 10_000,
+  })
+  // An idle client that loses its connection emits 'error' on the pool; without a listener
+  // that would crash the process instead of failing the next query.
+  pool.on('error', () => {})
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
+  const parsed = new URL(url)
+  return { db, dialect: 'postgres', location: `${parsed.host}${parsed.pathname}`, close: () => db.destroy() }
+}

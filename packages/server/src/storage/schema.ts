@@ -1,0 +1,102 @@
+/**
+ * The tables, as Kysely sees them. One schema for SQLite and PostgreSQL: text ids, RFC 3339 text
+ * timestamps (they sort as strings), integer 0/1 flags, JSON as text.
+ */
+export interface MetaTable {
+  key: string
+  value: string
+}
+
+/** One row (id = 1). Every configuration write bumps `revision`; other processes poll it. */
+export interface ConfigStateTable {
+  id: number
+  revision: number
+}
+
+export interface AppsTable {
+  id: string
+  name: string
+  environment: string
+  created_at: string
+  /** The config revision of this app's latest change, so a refresh loads only what changed. */
+  revision: number
+}
+
+export interface PlatformsTable {
+  app_id: string
+  platform: string
+  enforced: number
+  updated_at: string
+}
+
+export interface SecretsTable {
+  id: string
+  app_id: string
+  platform: string
+  ciphertext: string
+  created_at: string
+  revoked_at: string | null
+  last_used_at: string | null
+}
+
+export interface SigningKeysTable {
+  id: string
+  ciphertext: string
+  created_at: string
+}
+
+export interface AdminKeysTable {
+  id: string
+  key_hash: string
+  label: string
+  created_at: string
+}
+
+export interface AuditEventsTable {
+  id: string
+  at: string
+  actor: string
+  action: string
+  app_id: string | null
+  platform: string | null
+  target: string | null
+  details: string | null
+}
+
+export interface UserAttemptsTable {
+  app_id: string
+  platform: string
+  /** A digest of the namespaced identity: compact, and no raw identifiers in the statistics. */
+  user_key: string
+  last_at: string
+  outcome: string
+  app_version: string | null
+  sdk_version: string | null
+  secret_id: string | null
+}
+
+export interface FailuresTable {
+  id: string
+  app_id: string
+  platform: string
+  at: string
+  user_id: string | null
+  email: string | null
+  app_version: string | null
+  refused: number
+  code: string
+  diagnosis: string
+}
+
+export interface Database {
+  user_attempts: UserAttemptsTable
+  failures: FailuresTable
+  meta: MetaTable
+  config_state: ConfigStateTable
+  apps: AppsTable
+  platforms: PlatformsTable
+  secrets: SecretsTable
+  signing_keys: SigningKeysTable
+  admin_keys: AdminKeysTable
+  audit_events: AuditEventsTable
+}

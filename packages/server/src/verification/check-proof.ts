@@ -1,0 +1,49 @@
+import { identifierOf, isIdentified, type ClaimedIdentity } from './identity.js'
+import { verifyIdentityToken, type IdentityTokenFailure } from './verify-identity-token.js'
+import { verifyUserHash } from './verify-user-hash.js'
+import type { VerifyingSecret } from './verifying-secret.js'
+
+export type Proof =
+  | { readonly type: 'user_hash'; readonly value: string }
+  | { readonly type: 'identity_token'; readonly value: string }
+
+export type ProofOutcome =
+  | { readonly kind: 'anonymous' }
+  | {
+      readonly kind: 'verified'
+      readonly identity: ClaimedIdentity
+      readonly secretId: string
+      readonly signedAttributes: Readonly<Record<string, unknown>> | null
+    }
+  | { readonly kind: 'missing'; readonly identity: ClaimedIdentity }
+  | {
+      readonly kind: 'invalid'
+      readonly identity: ClaimedIdentity
+      readonly proof: Proof
+      /** For identity tokens: what failed, for the diagnosis. */
+      readonly tokenFailure: IdentityTokenFailure | null
+    }
+  | { readonly kind: 'unreadable_token' }
+
+/**
+ * What the proof sent with an identity establishes, against the active secrets of that platform of
+ * that app only (rules 1–4). The caller has already refused a request that sends both proofs, or an
+ * identity beside an identity token.
+ */
+export function checkProof(
+  identity: ClaimedIdentity,
+  proof: Proof | null,
+  activeSecrets: readonly VerifyingSecret[],
+): ProofOutcome {
+  if (proof?.type === 'identity_token') {
+    const result = verifyIdentityToken(proof.value, activeSecrets)
+    if (result.kind === 'unreadable') return { kind: 'unreadable_token' }
+    if (result.kind === 'invalid') return { kind: 'invalid', identity: result.identity, proof, tokenFailure: result.failure }
+    return { kind: 'verified', identity: result.identity, secretId: result.secretId, signedAttributes: result.attributes }
+  }
+  if (!isIdentified(identity)) return { kind: 'anonymous' }
+  if (!proof) return { kind: 'missing', identity }
+  const secretId = verifyUserHash(activeSecrets, identifierOf(identity), proof.value)
+  if (secretId === null) return { kind: 'invalid', identity, proof, tokenFailure: null }
+  return { kind: 'verified', identity, secretId, signedAttributes: null }
+}

@@ -1,0 +1,68 @@
+import type { CandidateSecret, Diagnosis, DiagnosisContext } from './diagnosis.js'
+import { meteredHmac, unlessBudgetSpent } from './diagnose-hmac.js'
+import type { WorkBudget } from './work-budget.js'
+
+/**
+ * Why the verifier refused a readable token that names an identity. `claims` (the signature held but
+ * a claim such as `attributes` did not) is accepted so that the verifier's own failure type can be
+ * passed as it is; no key search can explain it, so it is `unknown`.
+ */
+type TokenFailure = 'signature' | 'unknown_kid' | 'expired' | 'algorithm' | 'claims'
+
+// An HS256 signature is 32 bytes: 43 base64url characters. Anything else matches no key, so it is
+// answered without computing an HMAC.
+const HS256_SIGNATURE = /^[A-Za-z0-9_-]{43}$/
+
+/**
+ * Why an identity token failed, for the admin's failure log.
+ *
+ * `expired` is only passed when the signature itself verified, and a wrong `alg` is decided from the
+ * header, so neither needs an HMAC. For a bad signature or `kid`, the signature is recomputed under
+ * the keys a developer may have used by mistake, in increasing number of keys: the app id (one
+ * HMAC), the revoked secrets and other platforms' secrets (a few), then other apps' (many, lazily).
+ * Each is a different key, so the order decides cost, not the answer.
+ *
+ * Comparisons are plain string equality, not constant-time: the token is already refused, nothing is
+ * granted here, and the answer goes to admins only.
+ */
+export function diagnoseIdentityToken(
+  ctx: DiagnosisContext,
+  token: string,
+  failure: TokenFailure,
+  budget: WorkBudget,
+): Diagnosis {
+  switch (failure) {
+    case 'expired':
+      return 'expired_identity_token'
+    case 'algorithm':
+      return 'wrong_algorithm'
+    case 'claims':
+      return 'unknown'
+    case 'signature':
+    case 'unknown_kid':
+      return unlessBudgetSpent(() => searchSigningKey(ctx, token, budget), 'unknown')
+  }
+}
+
+function searchSigningKey(ctx: DiagnosisContext, token: string, budget: WorkBudget): Diagnosis {
+  const parts = token.split('.')
+  if (parts.length !== 3) return 'unknown'
+  const [header, payload, signature] = parts as [string, string, string]
+  // Padding is not part of a JWT, but a signer that adds it still used the key it used.
+  const sent = signature.replace(/=+$/, '')
+  if (!HS256_SIGNATURE.test(sent)) return 'unknown'
+
+  const signingInput = `${header}.${payload}`
+  // The signature is over the token's own characters, which are ASCII, so UTF-8 changes nothing.
+  const signedWith = (key: string) => meteredHmac(budget, 'sha256', key, signingInput).toString('base64url') === sent
+  const signedWithAny = (secrets: Iterable<CandidateSecret>) => {
+    for (const secret of secrets) if (signedWith(secret.value)) return true
+    return false
+  }
+
+  if (signedWith(ctx.appId)) return 'app_id_as_key'
+  if (signedWithAny(ctx.revokedSecrets)) return 'revoked_secret'
+  if (signedWithAny(ctx.otherPlatformSecrets)) return 'other_platform_secret'
+  if (signedWithAny(ctx.otherAppSecrets())) return 'other_app_secret'
+  return 'unknown'
+}
