@@ -33,6 +33,20 @@ export function newId(prefix: string, now: number = Date.now()): string {
   return `${prefix}_${base32(bytes)}`
 }
 
+/**
+ * The smallest id of `prefix` at time `at`: every id made at or after `at` sorts after it. Used
+ * as a resume point ("everything after this moment") that names no real object.
+ */
+export function idFloor(prefix: string, at: number): string {
+  const bytes = new Uint8Array(16)
+  let t = Math.max(0, Math.floor(at))
+  for (let i = 5; i >= 0; i--) {
+    bytes[i] = t % 256
+    t = Math.floor(t / 256)
+  }
+  return `${prefix}_${base32(bytes)}`
+}
+
 /** A 256-bit platform secret. The prefix lets secret scanners recognise a leaked one. */
 export function newPlatformSecret(): string {
   return `vsk_${randomBytes(32).toString('hex')}`

@@ -4,15 +4,30 @@ import type { Route } from './route.js'
 
 type JsonSchema = Record<string, unknown>
 
-function schemaOf(schema: ZodType, io: 'input' | 'output'): JsonSchema {
-  const json = z.toJSONSchema(schema, { io, unrepresentable: 'any', target: 'draft-2020-12' }) as JsonSchema
+/**
+ * JSON Schema for one zod schema. Schemas named with `.meta({ id })` become shared components,
+ * referenced as #/components/schemas/<id> (zod alone would point at a $defs the document lacks).
+ */
+function schemaOf(schema: ZodType, io: 'input' | 'output', components: Record<string, JsonSchema>): JsonSchema {
+  const json = rewriteRefs(z.toJSONSchema(schema, { io, unrepresentable: 'any', target: 'draft-2020-12' })) as JsonSchema
   delete json.$schema
+  const defs = json.$defs as Record<string, JsonSchema> | undefined
+  delete json.$defs
+  Object.assign(components, defs)
   return json
 }
 
-function queryParameters(route: Route): JsonSchema[] {
+function rewriteRefs(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(rewriteRefs)
+  if (typeof value !== 'object' || value === null) return value
+  return Object.fromEntries(
+    Object.entries(value).map(([k, v]) => [k, k === '$ref' && typeof v === 'string' ? v.replace('#/$defs/', '#/components/schemas/') : rewriteRefs(v)]),
+  )
+}
+
+function queryParameters(route: Route, components: Record<string, JsonSchema>): JsonSchema[] {
   if (!route.query) return []
-  const json = schemaOf(route.query, 'input') as { properties?: Record<string, JsonSchema>; required?: string[] }
+  const json = schemaOf(route.query, 'input', components) as { properties?: Record<string, JsonSchema>; required?: string[] }
   return Object.entries(json.properties ?? {}).map(([name, schema]) => ({
     name,
     in: 'query',
@@ -41,6 +56,7 @@ function errorResponses(codes: readonly ErrorCode[]): Record<string, JsonSchema>
 /** The OpenAPI 3.1 document, generated from the same route objects that validate requests. */
 export function buildOpenApiDocument(routes: readonly Route[], version: string): JsonSchema {
   const paths: Record<string, Record<string, JsonSchema>> = {}
+  const components: Record<string, JsonSchema> = {}
   for (const route of routes) {
     const pathParams = [...route.path.matchAll(/\{(\w+)\}/g)].map((m) => ({ name: m[1], in: 'path', required: true, schema: { type: 'string' } }))
     const operation: JsonSchema = {
@@ -50,15 +66,15 @@ export function buildOpenApiDocument(routes: readonly Route[], version: string):
       tags: [route.tag],
       ...(route.audience === 'admin' && { security: [{ adminKey: [] }] }),
       ...(route.audience === 'messenger' && { security: [{ accessToken: [] }] }),
-      parameters: [...pathParams, ...queryParameters(route)],
+      parameters: [...pathParams, ...queryParameters(route, components)],
       ...(route.body && {
-        requestBody: { required: true, content: { 'application/json': { schema: schemaOf(route.body, 'input') } } },
+        requestBody: { required: true, content: { 'application/json': { schema: schemaOf(route.body, 'input', components) } } },
       }),
       responses: {
         ...Object.fromEntries(
           Object.entries(route.responses).map(([status, doc]) => [
             status,
-            { description: doc.description, ...(doc.schema && { content: { 'application/json': { schema: schemaOf(doc.schema, 'output') } } }) },
+            { description: doc.description, ...(doc.schema && { content: { 'application/json': { schema: schemaOf(doc.schema, 'output', components) } } }) },
           ]),
         ),
         ...errorResponses(route.errors),
@@ -76,6 +92,7 @@ export function buildOpenApiDocument(routes: readonly Route[], version: string):
     paths,
     components: {
       schemas: {
+        ...components,
         Error: {
           type: 'object',
           required: ['error'],

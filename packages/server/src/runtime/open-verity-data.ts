@@ -25,11 +25,13 @@ export interface VerityData extends OpenDatabase {
  * exists. Everything that can be wrong with the setup is found here, before serving.
  */
 export async function openVerityData(config: StorageConfig): Promise<VerityData> {
-  const { key, source } = loadMasterKey(config.masterKey, config.dataDir)
   const database = openDatabase(config)
   try {
     const migrations = await migrateToLatest(database.db)
     if (migrations.error) throw migrations.error
+    // A key file is made only for a database that has never held secrets.
+    const initialised = await database.db.selectFrom('meta').select('key').where('key', '=', 'master_key_check').executeTakeFirst()
+    const { key, source } = loadMasterKey(config.masterKey, config.dataDir, { mayCreate: !initialised })
     const box = new SecretBox(key)
     await checkMasterKey(database.db, box, source, database.location)
     const signingKeys = new SigningKeyRepository(database.db, box)

@@ -85,7 +85,7 @@ export class MessengerAuth {
 
     const decision = decideSession(outcome, platform.enforced)
     const appVersion = request.app_version ?? null
-    if (identity && outcome.kind !== 'anonymous' && outcome.kind !== 'unreadable_token') {
+    if (identity && (outcome.kind === 'verified' || outcome.kind === 'missing' || outcome.kind === 'invalid')) {
       events.attempt({
         at: now,
         appId: app.id,

@@ -34,7 +34,7 @@ export class AccessTokenKeyring {
       // A key stays in service until the last token it could have signed expires (plus a minute
       // of clock skew), so rotation never logs anyone out, and a leaked old key stops working.
       const retiresAt = successor ? Date.parse(successor.createdAt) + (ttlSeconds + 60) * 1000 : Infinity
-      const sign = createSigner({ key: key.key, algorithm: 'HS256', kid: key.id, header: { alg: 'HS256', typ: 'at+jwt' }, noTimestamp: true })
+      const sign = createSigner({ key: key.key, algorithm: 'HS256', kid: key.id, header: { alg: 'HS256', typ: 'at+jwt' } })
       const verifyToken = createVerifier({
         key: key.key,
         algorithms: ['HS256'],

@@ -11,6 +11,8 @@ export const identifierSchema = z
     const problem = identifierProblem(value)
     if (problem) ctx.addIssue({ code: 'custom', message: problem })
   })
+  // The check above counts code points; these keywords say the same to OpenAPI readers.
+  .meta({ minLength: 1, maxLength: 255, pattern: '^[^\\u0000-\\u001f\\u007f-\\u009f]*$', description: 'Exact bytes are hashed: no trimming, no case folding.' })
 
 export const shortText = (max: number) => z.string().max(max, `must be at most ${max} characters`)
 

@@ -1,0 +1,28 @@
+import { describe, expect, it } from 'vitest'
+import { parseServerConfig } from './server-config.js'
+
+describe('parseServerConfig', () => {
+  it('has the documented defaults, and is frozen', () => {
+    const config = parseServerConfig({}, {}, '/srv')
+    expect(config).toMatchObject({ port: 8080, host: '127.0.0.1', dataDir: '/srv/verity-data', databaseUrl: null, adminKey: null, tokenTtlSeconds: 900, failureLimit: 10, masterKey: null })
+    expect(Object.isFrozen(config)).toBe(true)
+  })
+
+  it('flags win over the environment', () => {
+    expect(parseServerConfig({ port: '9000' }, { PORT: '7000' }).port).toBe(9000)
+    expect(parseServerConfig({}, { PORT: '7000' }).port).toBe(7000)
+  })
+
+  it.each([
+    [{ port: 'abc' }, {}, /--port or PORT/],
+    [{}, { PORT: '70000' }, /--port or PORT/],
+    [{}, { VERITY_ADMIN_KEY: 'short' }, /at least 32.*Set VERITY_ADMIN_KEY/],
+    [{}, { VERITY_MASTER_KEY: 'abc' }, /64 hex.*Set VERITY_MASTER_KEY/],
+    [{ tokenTtl: '5' }, {}, /--token-ttl or VERITY_TOKEN_TTL/],
+    [{}, { VERITY_FAILURE_LIMIT: '0' }, /VERITY_FAILURE_LIMIT/],
+    [{ databaseUrl: 'mysql://x' }, {}, /--database-url or DATABASE_URL/],
+    [{ logLevel: 'loud' }, {}, /--log-level or LOG_LEVEL/],
+  ])('refuses %j %j with a message naming the flag and variable', (flags, env, message) => {
+    expect(() => parseServerConfig(flags, env)).toThrow(message)
+  })
+})

@@ -1,0 +1,153 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { hmacHex } from './support/hmac.js'
+import { runVerity } from './support/run-cli.js'
+import { startTestServer, type TestServer } from './support/test-server.js'
+
+let dir: string
+let env: Record<string, string>
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'verity-cli-'))
+  env = { VERITY_DATA_DIR: dir }
+})
+afterAll(() => rmSync(dir, { recursive: true, force: true }))
+
+const json = async (args: string[], extraEnv: Record<string, string> = {}) => {
+  const res = await runVerity([...args, '--json'], { env: { ...env, ...extraEnv } })
+  return { ...res, doc: res.stdout.trim() === '' ? undefined : JSON.parse(res.stdout) }
+}
+
+describe('verity hash', () => {
+  it('prints the hex user hash and nothing else; the user id wins over the email', async () => {
+    const res = await runVerity(['hash', '--secret', 'Jefe', '--user-id', 'what do ya want for nothing?'])
+    expect(res).toMatchObject({ code: 0, stdout: '5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843\n' })
+    const both = await runVerity(['hash', '--secret', 's', '--user-id', '42', '--email', 'a@b.c'])
+    expect(both.stdout.trim()).toBe(hmacHex('s', '42'))
+    const email = await json(['hash', '--secret', 's', '--email', 'a@b.c'])
+    expect(email.doc).toEqual({ user_hash: hmacHex('s', 'a@b.c') })
+  })
+
+  it('exits 2 on bad usage, with a JSON error under --json', async () => {
+    const res = await json(['hash', '--secret', 's'])
+    expect(res.code).toBe(2)
+    expect(res.doc.error.code).toBe('invalid_usage')
+    expect((await runVerity(['hash', '--user-id', '1'])).code).toBe(2)
+    expect((await runVerity(['no-such-command'])).code).toBe(2)
+  })
+})
+
+describe('apps, secrets and enforce on the same data as a running server', () => {
+  let server: TestServer
+  let appId: string
+  let secrets: Record<string, { id: string; value: string }>
+  beforeAll(async () => {
+    const created = await json(['apps', 'create', '--name', 'From the CLI', '--environment', 'test'])
+    expect(created.code).toBe(0)
+    appId = created.doc.app.id
+    secrets = created.doc.secrets
+    server = await startTestServer({}, dir)
+  })
+  afterAll(() => server.close({ keepData: true }))
+
+  it('apps create / list / show', async () => {
+    expect(secrets.web!.value).toMatch(/^vsk_[0-9a-f]{64}$/)
+    const list = await json(['apps', 'list'])
+    expect(list.doc.apps.map((a: { id: string }) => a.id)).toContain(appId)
+    const show = await json(['apps', 'show', appId])
+    expect(show.doc.app).toMatchObject({ id: appId, name: 'From the CLI', environment: 'test' })
+    const human = await runVerity(['apps', 'show', appId], { env })
+    expect(human.stdout).toContain(appId)
+    expect(human.stdout).toContain('not enforced')
+  })
+
+  it('an unknown app exits 3 with its code; a bad environment or platform exits 2', async () => {
+    const res = await json(['apps', 'show', 'app_00000000000000000000000000'])
+    expect(res.code).toBe(3)
+    expect(res.doc.error.code).toBe('app_not_found')
+    expect((await runVerity(['apps', 'create', '--name', 'x', '--environment', 'staging'], { env })).code).toBe(2)
+    expect((await runVerity(['secrets', 'list', '--app', appId, '--platform', 'windows'], { env })).code).toBe(2)
+  })
+
+  it('a CLI change reaches the running server within 2 s', async () => {
+    const body = { app_id: appId, platform: 'android', user_id: 'cli-user' }
+    expect((await server.request('POST', '/v1/messenger/auth', { body })).status).toBe(200)
+    const res = await json(['enforce', 'on', '--app', appId, '--platform', 'android'])
+    expect(res.code).toBe(0)
+    expect(res.doc).toMatchObject({ enforced: true, forecast: { would_be_refused: expect.any(Number) } })
+    let status = 0
+    for (const started = Date.now(); Date.now() - started < 2_000; await new Promise((r) => setTimeout(r, 100))) {
+      status = (await server.request('POST', '/v1/messenger/auth', { body })).status
+      if (status === 401) break
+    }
+    expect(status).toBe(401)
+  })
+
+  it('enforce on refuses without a terminal when users would be refused, and --yes enforces', async () => {
+    for (let i = 0; i < 3; i++) await server.request('POST', '/v1/messenger/auth', { body: { app_id: appId, platform: 'ios', user_id: `late-${i}` } })
+    await server.running.events.flush()
+    const refused = await runVerity(['enforce', 'on', '--app', appId, '--platform', 'ios'], { env })
+    expect(refused.code).toBe(1)
+    expect(refused.stdout).toMatch(/would refuse 3/)
+    expect(refused.stderr).toMatch(/--yes/)
+    expect((await json(['apps', 'show', appId])).doc.app.platforms.ios.enforced).toBe(false)
+    const forced = await json(['enforce', 'on', '--app', appId, '--platform', 'ios', '--yes'])
+    expect(forced.code).toBe(0)
+    expect(forced.doc).toMatchObject({ enforced: true, forecast: { would_be_refused: 3, app_versions: [null] } })
+    const off = await json(['enforce', 'off', '--app', appId, '--platform', 'ios'])
+    expect(off.doc.enforced).toBe(false)
+  })
+
+  it('secrets rotate / list / revoke, with 409-style refusal of the last one (exit 3)', async () => {
+    const rotated = await json(['secrets', 'rotate', '--app', appId, '--platform', 'web'])
+    expect(rotated.code).toBe(0)
+    const list = await json(['secrets', 'list', '--app', appId, '--platform', 'web'])
+    expect(list.doc.secrets.map((s: { id: string }) => s.id)).toEqual([secrets.web!.id, rotated.doc.secret.id])
+    // The server verifies with the new secret within 2 s.
+    let verified = false
+    for (const started = Date.now(); !verified && Date.now() - started < 2_000; await new Promise((r) => setTimeout(r, 100))) {
+      const res = await server.request('POST', '/v1/messenger/auth', { body: { app_id: appId, platform: 'web', user_id: 'r', user_hash: hmacHex(rotated.doc.secret.value, 'r') } })
+      verified = res.body.user?.verified === true
+    }
+    expect(verified).toBe(true)
+    expect((await json(['secrets', 'revoke', '--app', appId, '--platform', 'web', '--secret-id', secrets.web!.id])).code).toBe(0)
+    const last = await json(['secrets', 'revoke', '--app', appId, '--platform', 'web', '--secret-id', rotated.doc.secret.id])
+    expect(last.code).toBe(3)
+    expect(last.doc.error.code).toBe('last_active_secret')
+    expect((await json(['secrets', 'revoke', '--app', appId, '--platform', 'web'])).code).toBe(2)
+  })
+
+  it('keys rotate: the running server signs with the new key within 2 s, old tokens still verify', async () => {
+    const auth = () => server.request('POST', '/v1/messenger/auth', { body: { app_id: appId, platform: 'web' } })
+    const before = (await auth()).body.access_token
+    const rotated = await json(['keys', 'rotate'])
+    expect(rotated.code).toBe(0)
+    let kid = ''
+    for (const started = Date.now(); kid !== rotated.doc.key_id && Date.now() - started < 2_000; await new Promise((r) => setTimeout(r, 100))) {
+      kid = JSON.parse(Buffer.from((await auth()).body.access_token.split('.')[0], 'base64url').toString()).kid
+    }
+    expect(kid).toBe(rotated.doc.key_id)
+    expect((await server.request('GET', '/v1/messenger/me', { token: before })).status).toBe(200)
+  })
+
+  it('migrate reports that everything is applied', async () => {
+    const res = await json(['migrate'])
+    expect(res).toMatchObject({ code: 0, doc: { applied: [] } })
+    const fresh = mkdtempSync(join(tmpdir(), 'verity-migrate-'))
+    try {
+      const first = await json(['migrate'], { VERITY_DATA_DIR: fresh })
+      expect(first.doc.applied[0]).toBe('0001-configuration')
+    } finally {
+      rmSync(fresh, { recursive: true, force: true })
+    }
+  })
+
+  it('every command has --help', async () => {
+    for (const command of [[], ['serve'], ['migrate'], ['keys', 'rotate'], ['hash'], ['apps', 'create'], ['secrets', 'revoke'], ['enforce']]) {
+      const res = await runVerity([...command, '--help'])
+      expect(res.code, command.join(' ')).toBe(0)
+      expect(res.stdout).toMatch(/Usage: verity/)
+    }
+  })
+})
