@@ -5,16 +5,18 @@ import { EXIT, toCliExit, type CliIo } from './cli-io.js'
 import { appsCommand } from './commands/apps-command.js'
 import { enforceCommand } from './commands/enforce-command.js'
 import { hashCommand } from './commands/hash-command.js'
+import { rolloutCommand } from './commands/rollout-command.js'
 import { keysCommand, migrateCommand } from './commands/maintenance-commands.js'
 import { secretsCommand } from './commands/secrets-command.js'
 import { serveCommand } from './commands/serve-command.js'
+import { verifyCommand } from './commands/verify-command.js'
 
 export function buildProgram(io: CliIo): Command {
   const program = new Command('verity')
     .description('Verity: identity verification for in-app messengers')
     .version(VERSION)
     .showHelpAfterError('(add --help for usage)')
-  for (const command of [serveCommand(io), migrateCommand(io), keysCommand(io), hashCommand(io), appsCommand(io), secretsCommand(io), enforceCommand(io)]) {
+  for (const command of [serveCommand(io), migrateCommand(io), keysCommand(io), hashCommand(io), appsCommand(io), secretsCommand(io), enforceCommand(io), verifyCommand(io), rolloutCommand(io)]) {
     program.addCommand(command)
   }
   return program

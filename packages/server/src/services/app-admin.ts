@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely'
 import { newId, newPlatformSecret } from '../crypto/random-ids.js'
 import { VerityError } from '../errors/verity-error.js'
 import type { AppRepository, Environment, StoredApp } from '../storage/app-repository.js'
-import { changeConfig } from '../storage/config-change.js'
+import { appendAuditEvent, changeConfig } from '../storage/config-change.js'
 import type { Database } from '../storage/schema.js'
 import { PLATFORMS, type Platform } from '../verification/platforms.js'
 import { appView, platformView, secretView, type AppView, type PlatformView, type SecretView } from './admin-views.js'
@@ -77,7 +77,7 @@ export class AppAdmin {
   /** Secret values leave the server only here (and at creation); each read is audited. */
   async listSecrets(appId: string, platform: Platform, actor: string): Promise<SecretView[]> {
     const app = await this.#require(appId)
-    await changeConfig(this.#deps.db, { actor, action: 'secrets.viewed', appId, platform }, this.#now(), async () => {})
+    await appendAuditEvent(this.#deps.db, { actor, action: 'secrets.viewed', appId, platform }, this.#now())
     return app.secrets.filter((s) => s.platform === platform && s.revokedAt === null).map(secretView)
   }
 
@@ -98,7 +98,11 @@ export class AppAdmin {
   /** Revokes a secret, and with it the access tokens it verified. Never the last active one. */
   async revokeSecret(appId: string, platform: Platform, secretId: string, actor: string): Promise<void> {
     const now = this.#now()
-    await this.#require(appId)
+    const app = await this.#require(appId)
+    const known = app.secrets.find((s) => s.id === secretId && s.platform === platform)
+    if (!known) throw new VerityError('not_found', `This ${platform} platform has no secret with this id.`)
+    // Revoking twice is not an error, and not a second event.
+    if (known.revokedAt !== null) return
     const revoked = await changeConfig(this.#deps.db, { actor, action: 'secret.revoked', appId, platform, target: secretId }, now, async (trx) => {
       const rows = await trx.selectFrom('secrets').select(['id', 'revoked_at']).where('app_id', '=', appId).where('platform', '=', platform).execute()
       const target = rows.find((r) => r.id === secretId)

@@ -3,6 +3,7 @@ import { VerityError } from '../errors/verity-error.js'
 import type { StoredApp } from '../storage/app-repository.js'
 import type { Database } from '../storage/schema.js'
 import type { Platform } from '../verification/platforms.js'
+import type { AttemptOutcome } from './auth-events.js'
 
 export interface OutcomeCounts {
   users: number
@@ -32,6 +33,66 @@ export function rolloutDays(days: number | undefined): number {
 
 const emptyCounts = (): OutcomeCounts => ({ users: 0, verified: 0, missing: 0, invalid: 0 })
 
+/** Users in the window grouped by the app version and outcome of their latest attempt. */
+export interface OutcomeGroup {
+  readonly appVersion: string | null
+  readonly outcome: AttemptOutcome
+  readonly users: number
+  readonly lastSeenAt: string
+}
+
+/** The platform's secrets as the rollout lists them. */
+export interface RolloutSecret {
+  readonly id: string
+  readonly revoked: boolean
+  readonly lastUsedAt: string | null
+}
+
+/**
+ * The Rollout document from the grouped counts: pure, so the arithmetic is tested without storage.
+ * Revoked secrets are listed only while someone's latest attempt still used one, which is exactly
+ * when an admin needs to see them.
+ */
+export function summarizeRollout(
+  days: number,
+  groups: readonly OutcomeGroup[],
+  usersBySecret: ReadonlyMap<string, number>,
+  platformSecrets: readonly RolloutSecret[],
+): Rollout {
+  const totals = emptyCounts()
+  const versions = new Map<string | null, OutcomeCounts & { app_version: string | null; last_seen_at: string }>()
+  for (const group of groups) {
+    const entry = versions.get(group.appVersion) ?? { app_version: group.appVersion, ...emptyCounts(), last_seen_at: group.lastSeenAt }
+    entry.users += group.users
+    entry[group.outcome] += group.users
+    if (group.lastSeenAt > entry.last_seen_at) entry.last_seen_at = group.lastSeenAt
+    versions.set(group.appVersion, entry)
+    totals.users += group.users
+    totals[group.outcome] += group.users
+  }
+  // Most users first, so the versions that decide the forecast lead the table; ties by version,
+  // "no version" last, so the order is the same from one call to the next.
+  const sortedVersions = [...versions.values()].sort((a, b) => b.users - a.users || compareVersions(a.app_version, b.app_version))
+  const secrets = platformSecrets
+    .filter((s) => !s.revoked || (usersBySecret.get(s.id) ?? 0) > 0)
+    .map((s) => ({ id: s.id, users: usersBySecret.get(s.id) ?? 0, last_used_at: s.lastUsedAt }))
+  return {
+    window_days: days,
+    totals,
+    versions: sortedVersions,
+    secrets,
+    forecast: {
+      would_be_refused: totals.missing + totals.invalid,
+      app_versions: sortedVersions.filter((v) => v.missing + v.invalid > 0).map((v) => v.app_version),
+    },
+  }
+}
+
+function compareVersions(a: string | null, b: string | null): number {
+  if (a === null || b === null) return a === b ? 0 : a === null ? 1 : -1
+  return a.localeCompare(b, 'en', { numeric: true })
+}
+
 /**
  * Is it safe to enforce? Each identified user seen in the window counts once, under the app
  * version and outcome of their latest attempt (the table keeps exactly that attempt per user).
@@ -55,33 +116,11 @@ export async function computeRollout(db: Kysely<Database>, app: StoredApp, platf
     .where('outcome', '=', 'verified')
     .groupBy('secret_id')
     .execute()
-
-  const totals = emptyCounts()
-  const versions = new Map<string | null, OutcomeCounts & { app_version: string | null; last_seen_at: string }>()
-  for (const row of rows) {
-    const users = Number(row.users)
-    const outcome = row.outcome as 'verified' | 'missing' | 'invalid'
-    const entry = versions.get(row.app_version) ?? { app_version: row.app_version, ...emptyCounts(), last_seen_at: row.last_seen_at as string }
-    entry.users += users
-    entry[outcome] += users
-    if ((row.last_seen_at as string) > entry.last_seen_at) entry.last_seen_at = row.last_seen_at as string
-    versions.set(row.app_version, entry)
-    totals.users += users
-    totals[outcome] += users
-  }
-  const usersBySecret = new Map(secretRows.map((r) => [r.secret_id, Number(r.users)]))
-  const secrets = app.secrets
-    .filter((s) => s.platform === platform && (s.revokedAt === null || usersBySecret.has(s.id)))
-    .map((s) => ({ id: s.id, users: usersBySecret.get(s.id) ?? 0, last_used_at: s.lastUsedAt }))
-  const sortedVersions = [...versions.values()].sort((a, b) => b.users - a.users || String(a.app_version).localeCompare(String(b.app_version)))
-  return {
-    window_days: days,
-    totals,
-    versions: sortedVersions,
-    secrets,
-    forecast: {
-      would_be_refused: totals.missing + totals.invalid,
-      app_versions: sortedVersions.filter((v) => v.missing + v.invalid > 0).map((v) => v.app_version),
-    },
-  }
+  // PostgreSQL returns counts as strings (bigint), SQLite as numbers.
+  const groups = rows.map((r) => ({ appVersion: r.app_version, outcome: r.outcome as AttemptOutcome, users: Number(r.users), lastSeenAt: String(r.last_seen_at) }))
+  const usersBySecret = new Map(secretRows.flatMap((r) => (r.secret_id === null ? [] : [[r.secret_id, Number(r.users)] as const])))
+  const platformSecrets = app.secrets
+    .filter((s) => s.platform === platform)
+    .map((s) => ({ id: s.id, revoked: s.revokedAt !== null, lastUsedAt: s.lastUsedAt }))
+  return summarizeRollout(days, groups, usersBySecret, platformSecrets)
 }

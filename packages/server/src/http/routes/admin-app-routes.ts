@@ -6,10 +6,12 @@ import type { Database } from '../../storage/schema.js'
 import { defineRoute, type Route } from '../route.js'
 import { listQuerySchema, platformSchema } from '../schemas/common.js'
 import { appSchema, auditEventSchema, createAppSchema, enforceSchema, platformDocSchema, secretSchema } from '../schemas/admin-schemas.js'
+import { forecastSchema } from '../schemas/rollout-schemas.js'
 import type { Platform } from '../../verification/platforms.js'
 import { VerityError } from '../../errors/verity-error.js'
 
-function platformParam(value: string | undefined): Platform {
+// A platform in the path names a resource, so an unknown one is 404 (a query string's is 400).
+export function platformParam(value: string | undefined): Platform {
   const parsed = platformSchema.safeParse(value)
   if (!parsed.success) throw new VerityError('not_found', 'Platforms are exactly web, ios and android.')
   return parsed.data
@@ -56,13 +58,18 @@ export function adminAppRoutes(admin: AppAdmin, db: Kysely<Database>): Route[] {
       audience: 'admin',
       tag: 'admin',
       summary: 'Turn enforcement on or off for one platform',
+      description:
+        'Answers the platform beside the forecast of the last 7 days (as in the rollout): how many identified users would be refused while it is enforced, and on which app versions, ' +
+        'so that a UI can show who an enforcement locks out (or would have, when turning it off).',
       body: enforceSchema,
-      responses: { 200: { description: 'The platform', schema: z.object({ platform: platformDocSchema }) } },
+      responses: { 200: { description: 'The platform and the forecast', schema: z.object({ platform: platformDocSchema, forecast: forecastSchema }) } },
       errors: ['invalid_request', 'unauthorized', 'app_not_found', 'not_found'],
-      handle: async ({ params, body, actor }) => ({
-        status: 200,
-        body: { platform: await admin.setEnforced(params.app_id!, platformParam(params.platform), body.enforced, actor) },
-      }),
+      handle: async ({ params, body, actor }) => {
+        const platform = platformParam(params.platform)
+        const view = await admin.setEnforced(params.app_id!, platform, body.enforced, actor)
+        const { forecast } = await admin.rollout(params.app_id!, platform)
+        return { status: 200, body: { platform: view, forecast } }
+      },
     }),
     defineRoute({
       method: 'GET',

@@ -1,0 +1,48 @@
+import { z } from 'zod'
+import type { Kysely } from 'kysely'
+import type { AppAdmin } from '../../services/app-admin.js'
+import { FAILURES_KEPT_PER_APP } from '../../services/auth-event-buffer.js'
+import { listFailures } from '../../services/failure-log.js'
+import type { Database } from '../../storage/schema.js'
+import { defineRoute, type Route } from '../route.js'
+import { platformParam } from './admin-app-routes.js'
+import { failureSchema, failuresQuerySchema, rolloutQuerySchema, rolloutSchema } from '../schemas/rollout-schemas.js'
+
+/** Is it safe to enforce, and why do proofs fail: the admin's view of issue 5. */
+export function adminRolloutRoutes(admin: AppAdmin, db: Kysely<Database>): Route[] {
+  return [
+    defineRoute({
+      method: 'GET',
+      path: '/admin/v1/apps/{app_id}/platforms/{platform}/rollout',
+      audience: 'admin',
+      tag: 'admin',
+      summary: 'Rollout: which users send a valid proof, per app version and secret, and who enforcing would refuse',
+      description:
+        'Counts identified users seen on the platform in the last `days` days (default 7), each once, under the app version and outcome of their latest attempt. ' +
+        'Statistics are written in batches every second, so an attempt shows here within 2 s.',
+      query: rolloutQuerySchema,
+      responses: { 200: { description: 'The rollout', schema: rolloutSchema } },
+      errors: ['invalid_request', 'unauthorized', 'app_not_found', 'not_found'],
+      handle: async ({ params, query }) => ({
+        status: 200,
+        body: await admin.rollout(params.app_id!, platformParam(params.platform), query.days),
+      }),
+    }),
+    defineRoute({
+      method: 'GET',
+      path: '/admin/v1/apps/{app_id}/failures',
+      audience: 'admin',
+      tag: 'admin',
+      summary: 'Recent failed proofs with their diagnosis, newest first',
+      description:
+        'Every invalid proof (refused, or let in unverified where the platform is not enforced) and every missing proof on an enforced platform, with what Verity found. ' +
+        `The most recent ${FAILURES_KEPT_PER_APP} per app are kept. The messenger client never sees the diagnosis.`,
+      query: failuresQuerySchema,
+      responses: {
+        200: { description: 'A page of failures', schema: z.object({ failures: z.array(failureSchema), next_cursor: z.string().nullable() }) },
+      },
+      errors: ['invalid_request', 'unauthorized', 'app_not_found'],
+      handle: async ({ params, query }) => ({ status: 200, body: await listFailures(db, params.app_id!, query) }),
+    }),
+  ]
+}

@@ -1,0 +1,72 @@
+import type { Diagnosis } from '../verification/diagnosis.js'
+
+export interface DiagnosisAdvice {
+  /** What Verity found, in words an integrator recognises. */
+  readonly found: string
+  /** One sentence saying what to change. */
+  readonly fix: string
+}
+
+/**
+ * What each diagnosis means and what to do about it: the one source for `verity verify`, the
+ * troubleshooting table in docs/troubleshooting.md (a test keeps them equal) and any UI, so the
+ * advice never differs between the place a developer reads it and the place Verity prints it.
+ */
+export const DIAGNOSIS_ADVICE: Readonly<Record<Diagnosis, DiagnosisAdvice>> = {
+  other_platform_secret: {
+    found: "The hash was made with the secret of another platform of this app (for example the web secret in the iOS app's backend).",
+    fix: 'Use the secret of the platform the messenger reports: web, ios and android each have their own (`verity secrets list --app ID --platform P`).',
+  },
+  other_app_secret: {
+    found: 'The hash was made with a secret of another app on this server, often the test app in production or the reverse.',
+    fix: "Configure your server with a secret of the app whose app_id the messenger sends, and check that both use the same environment's app.",
+  },
+  revoked_secret: {
+    found: 'The hash was made with a secret of this platform that has been revoked.',
+    fix: 'Deploy an active secret of this platform to every server that computes hashes (`verity secrets list`); a revoked secret never verifies again.',
+  },
+  app_id_as_key: {
+    found: 'The app id was used as the HMAC key instead of the platform secret.',
+    fix: 'Key the HMAC with the platform secret (it starts with `vsk_`), never with the app id, which is public.',
+  },
+  email_hashed_instead_of_user_id: {
+    found: 'The email was hashed while a user_id was sent, and the user id is what Verity checks when one is sent.',
+    fix: 'Hash the user_id whenever the messenger sends one, and hash the email only for users who have no user_id.',
+  },
+  key_and_message_swapped: {
+    found: 'HMAC(key = identifier, message = secret): the two arguments are the wrong way round.',
+    fix: 'Swap the arguments so that the secret is the HMAC key and the user id (or email) is the message.',
+  },
+  identifier_whitespace: {
+    found: 'The identifier was hashed with surrounding whitespace removed, or with a trailing newline (`echo` without `-n`).',
+    fix: 'Hash the identifier byte for byte as the messenger sends it: use `printf %s` or `echo -n`, and trim on both sides or on neither.',
+  },
+  identifier_case: {
+    found: 'The identifier was hashed lower-cased or upper-cased, but it was sent with other capitals.',
+    fix: 'Hash the identifier with exactly the capitals the messenger sends, because Verity never folds case.',
+  },
+  base64_instead_of_hex: {
+    found: 'The right HMAC, encoded in base64 or base64url instead of hex.',
+    fix: 'Send the MAC as hex (64 characters, `digest("hex")` or `hexdigest()`), not base64.',
+  },
+  wrong_algorithm: {
+    found: 'HMAC-SHA1, HMAC-MD5 or HMAC-SHA512 with the right key and identifier, or an identity token not signed with HS256.',
+    fix: 'Use HMAC-SHA256 for user hashes and HS256 for identity tokens.',
+  },
+  malformed_hash: {
+    found: 'The hash is not 64 hex characters and matches none of the known mistakes (often empty, quoted, truncated or a placeholder).',
+    fix: 'Send hex(HMAC-SHA256(secret, identifier)) unchanged, and compare it with what `verity hash` prints for the same secret and identifier.',
+  },
+  expired_identity_token: {
+    found: "The identity token's signature was right but its `exp` had passed (more than 60 s ago).",
+    fix: "Sign a fresh identity token at each login with `exp` a few minutes ahead, and check the signing server's clock.",
+  },
+  no_proof: {
+    found: 'An identified user came with neither user_hash nor identity_token on an enforced platform.',
+    fix: 'Ship app versions that send the proof with every identified user, or turn enforcement off until `verity rollout` shows they do.',
+  },
+  unknown: {
+    found: 'None of the known mistakes, or the diagnosis budget was spent because of a flood of failures.',
+    fix: 'Compare the hash with `verity verify` or `verity hash` for the same secret and identifier, and check which app and platform the messenger sends.',
+  },
+}

@@ -1,0 +1,55 @@
+import type { Kysely } from 'kysely'
+import { VerityError } from '../errors/verity-error.js'
+import type { Database } from '../storage/schema.js'
+import type { Diagnosis } from '../verification/diagnosis.js'
+import type { Platform } from '../verification/platforms.js'
+import { decodeCursor, encodeCursor, pageSize } from './pagination.js'
+
+/** API.md, "Failure and its diagnosis". Admins only: the diagnosis tells which secrets exist. */
+export interface FailureView {
+  at: string
+  platform: Platform
+  user_id: string | null
+  email: string | null
+  app_version: string | null
+  refused: boolean
+  code: 'user_hash_missing' | 'user_hash_invalid'
+  diagnosis: Diagnosis
+}
+
+const FAILURE_ID = /^fail_[0-9a-z]{26}$/
+
+/**
+ * Recent failures of one app, newest first. Failure ids are time-ordered, so the page boundary is
+ * the last id; the ids themselves stay internal (the cursor wraps them) because API.md names the
+ * fields of a Failure and an id is not one of them.
+ */
+export async function listFailures(
+  db: Kysely<Database>,
+  appId: string,
+  options: { platform?: Platform | undefined; limit?: number | undefined; cursor?: string | undefined } = {},
+): Promise<{ failures: FailureView[]; next_cursor: string | null }> {
+  const limit = pageSize(options.limit)
+  const before = decodeCursor(options.cursor, FAILURE_ID)
+  const app = await db.selectFrom('apps').select('id').where('id', '=', appId).executeTakeFirst()
+  if (!app) throw new VerityError('app_not_found')
+
+  let query = db.selectFrom('failures').selectAll().where('app_id', '=', appId).orderBy('id', 'desc').limit(limit)
+  if (options.platform) query = query.where('platform', '=', options.platform)
+  if (before) query = query.where('id', '<', before)
+  const rows = await query.execute()
+
+  const failures = rows.map(
+    (r): FailureView => ({
+      at: r.at,
+      platform: r.platform as Platform,
+      user_id: r.user_id,
+      email: r.email,
+      app_version: r.app_version,
+      refused: Number(r.refused) === 1,
+      code: r.code as FailureView['code'],
+      diagnosis: r.diagnosis as Diagnosis,
+    }),
+  )
+  return { failures, next_cursor: rows.length === limit ? encodeCursor(rows[rows.length - 1]!.id) : null }
+}
