@@ -88,6 +88,47 @@ export interface FailuresTable {
   diagnosis: string
 }
 
+/** Who may read a conversation follows from trust, user_key and device_id (authorization/). */
+export interface ConversationsTable {
+  id: string
+  app_id: string
+  created_at: string
+  trust: string
+  /** The namespaced identity (`uid:<id>` or `email:<email>`); null for anonymous visitors. */
+  user_key: string | null
+  user_id: string | null
+  email: string | null
+  /** The device of an unverified or anonymous session; null when verified. */
+  device_id: string | null
+  platform: string
+  last_message_at: string
+}
+
+export interface MessagesTable {
+  id: string
+  conversation_id: string
+  app_id: string
+  author: string
+  body: string
+  created_at: string
+}
+
+/** Verified users' profiles. `version` guards read-modify-write without dialect-specific locks. */
+export interface UsersTable {
+  app_id: string
+  user_key: string
+  user_id: string | null
+  email: string | null
+  name: string | null
+  /** JSON object: attributes set from the messenger. */
+  attributes: string
+  /** JSON object: attributes an identity token signed (the latest token wins). */
+  signed_attributes: string
+  signed_at: string | null
+  version: number
+  updated_at: string
+}
+
 export interface Database {
   user_attempts: UserAttemptsTable
   failures: FailuresTable
@@ -99,4 +140,7 @@ export interface Database {
   signing_keys: SigningKeysTable
   admin_keys: AdminKeysTable
   audit_events: AuditEventsTable
+  conversations: ConversationsTable
+  messages: MessagesTable
+  users: UsersTable
 }

@@ -1,7 +1,6 @@
-import { z } from 'zod'
 import type { MessengerAuth } from '../../services/messenger-auth.js'
 import { defineRoute, type Route } from '../route.js'
-import { authRequestSchema, authResponseSchema, sessionUserSchema } from '../schemas/messenger-schemas.js'
+import { authRequestSchema, authResponseSchema } from '../schemas/messenger-schemas.js'
 import { MESSENGER_BODY_LIMIT } from '../handle-request.js'
 
 export function messengerAuthRoutes(auth: MessengerAuth): Route[] {
@@ -21,26 +20,6 @@ export function messengerAuthRoutes(auth: MessengerAuth): Route[] {
       responses: { 200: { description: 'An access token for this app', schema: authResponseSchema } },
       errors: ['invalid_request', 'user_hash_missing', 'user_hash_invalid', 'app_not_found', 'payload_too_large', 'unsupported_media_type', 'rate_limited', 'unavailable'],
       handle: ({ body }) => ({ status: 200, body: auth.authenticate(body) }),
-    }),
-    defineRoute({
-      method: 'GET',
-      path: '/v1/messenger/me',
-      audience: 'messenger',
-      tag: 'messenger',
-      summary: 'The user of this session',
-      responses: { 200: { description: 'The session user', schema: z.object({ user: sessionUserSchema }) } },
-      errors: ['token_missing', 'token_invalid', 'token_expired'],
-      handle: ({ session }) => {
-        const s = session!
-        const user: Record<string, unknown> = {
-          user_id: s.uid ?? null,
-          email: s.email ?? null,
-          anonymous: s.trust === 'anonymous',
-          verified: s.trust === 'verified',
-        }
-        if (s.did !== undefined) user.device_id = s.did
-        return { status: 200, body: { user } }
-      },
     }),
   ]
 }

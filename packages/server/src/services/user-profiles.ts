@@ -1,0 +1,102 @@
+import { spaceOf } from '../authorization/can-read-conversation.js'
+import { VerityError } from '../errors/verity-error.js'
+import { applyProfilePatch, profileView, type Attributes, type ProfilePatch, type ProfileView, type SignedAttributes, type StoredProfile } from '../profile/apply-profile-patch.js'
+import type { UserIdentity, UserRepository, UserRow } from '../storage/user-repository.js'
+import type { AccessTokenClaims } from '../tokens/access-token-claims.js'
+import { identityKey, type ClaimedIdentity } from '../verification/identity.js'
+import type { SessionUser } from './messenger-auth.js'
+
+export type MessengerUser = SessionUser & ProfileView
+
+/** Concurrent PATCHes of one user retry this often before giving up with 503. */
+const WRITE_ATTEMPTS = 5
+
+/**
+ * The messenger's view of its user. Only verified users have a profile: anyone can claim an
+ * unverified identity, so letting such a session write a name or attributes would let it write
+ * them for the real user.
+ */
+export class UserProfiles {
+  readonly #users: UserRepository
+  readonly #now: () => Date
+
+  constructor(users: UserRepository, now: () => Date = () => new Date()) {
+    this.#users = users
+    this.#now = now
+  }
+
+  async me(session: AccessTokenClaims): Promise<MessengerUser> {
+    const user = verifiedUser(session)
+    const row = user ? await this.#users.get(user.appId, user.userKey) : null
+    return { ...sessionUser(session), ...profileView(storedProfile(row), signedOf(row)) }
+  }
+
+  async update(session: AccessTokenClaims, patch: ProfilePatch): Promise<MessengerUser> {
+    const user = verifiedUser(session)
+    if (!user) throw new VerityError('verification_required', 'Only a verified user can change their profile. Send a user_hash or identity_token when authenticating.')
+    for (let attempt = 0; attempt < WRITE_ATTEMPTS; attempt++) {
+      const row = await this.#users.get(user.appId, user.userKey)
+      const signed = signedOf(row)
+      const outcome = applyProfilePatch(storedProfile(row), signed, patch)
+      if (outcome.kind === 'signed_attribute') {
+        throw new VerityError('signed_attribute', `"${outcome.attribute}" was signed by an identity token; only your server can change it.`)
+      }
+      if (outcome.kind === 'too_large') throw new VerityError('invalid_request', outcome.message)
+      const written = await this.#users.writeProfile(
+        user,
+        row?.version ?? null,
+        { name: outcome.profile.name, attributesJson: JSON.stringify(outcome.profile.attributes) },
+        this.#now().toISOString(),
+      )
+      if (written) return { ...sessionUser(session), ...profileView(outcome.profile, signed) }
+    }
+    throw new VerityError('unavailable', 'This profile is being changed by another request. Retry.', { headers: { 'Retry-After': '1' } })
+  }
+
+  /** From identity tokens (through the auth event buffer): the signed attributes replace the earlier ones. */
+  async recordSignedAttributes(appId: string, identity: ClaimedIdentity, attributes: SignedAttributes, at: number): Promise<void> {
+    const user: UserIdentity = { appId, userKey: identityKey(identity), userId: identity.userId, email: identity.email }
+    await this.#users.recordSigned(user, JSON.stringify(attributes), new Date(at).toISOString())
+  }
+
+  /** Display names of verified users, for the teammates' conversation list. */
+  async names(appId: string, userKeys: readonly string[]): Promise<Map<string, string | null>> {
+    const rows = await this.#users.many(appId, userKeys)
+    return new Map(rows.map((row) => [row.user_key, profileView(storedProfile(row), signedOf(row)).name]))
+  }
+}
+
+function verifiedUser(session: AccessTokenClaims): UserIdentity | null {
+  const space = spaceOf(session)
+  if (space === null || space.trust !== 'verified' || space.user_key === null) return null
+  return { appId: space.app_id, userKey: space.user_key, userId: session.uid ?? null, email: session.email ?? null }
+}
+
+function sessionUser(session: AccessTokenClaims): SessionUser {
+  const user: SessionUser = {
+    user_id: session.uid ?? null,
+    email: session.email ?? null,
+    anonymous: session.trust === 'anonymous',
+    verified: session.trust === 'verified',
+  }
+  if (session.did !== undefined) user.device_id = session.did
+  return user
+}
+
+function storedProfile(row: UserRow | null): StoredProfile {
+  return { name: row?.name ?? null, attributes: parseObject(row?.attributes) as Attributes }
+}
+
+function signedOf(row: UserRow | null): SignedAttributes {
+  return parseObject(row?.signed_attributes)
+}
+
+function parseObject(text: string | undefined): Record<string, unknown> {
+  if (!text) return {}
+  try {
+    const value: unknown = JSON.parse(text)
+    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {}
+  } catch {
+    return {}
+  }
+}
