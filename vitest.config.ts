@@ -12,5 +12,7 @@ export default defineConfig({
     hookTimeout: 60_000,
     pool: 'forks',
     reporters: ['default', './test/summary-reporter.ts'],
+    // One throw-away PostgreSQL for the run; tests inject('pgAdminUrl') and create their own database.
+    globalSetup: ['./test/global-postgres.ts'],
   },
 })

@@ -21,11 +21,16 @@ export interface ConfigCacheDeps {
   /** Digest of VERITY_ADMIN_KEY, accepted besides the stored keys. */
   readonly bootstrapAdminKeyHash: string | null
   readonly logger: Logger
+  /** Fail-closed bound; MAX_CONFIG_AGE_MS unless a test lowers it (VERITY_CONFIG_MAX_AGE_MS). */
+  readonly maxAgeMs?: number
+  /** Told of every failed refresh (metrics). */
+  readonly onRefreshError?: (error: unknown) => void
 }
 
 /**
  * The in-memory view of apps, platforms, secrets, signing keys and admin keys that the hot path
- * reads. A write in this process refreshes it at once; other processes' writes arrive through the
+ * reads. A write in this process refreshes it at once; other processes' writes arrive through
+ * PostgreSQL NOTIFY at once (see postgres-change-listener.ts) and, as the safety net, through the
  * revision poll (every second, so within 2 s).
  */
 export class ConfigCache {
@@ -37,9 +42,25 @@ export class ConfigCache {
   #confirmedAt = 0
   #timer: NodeJS.Timeout | null = null
   #queue: Promise<void> = Promise.resolve()
+  /** The latest refresh failed: storage cannot be reached (or answers wrongly). */
+  #failing = false
+  #refreshFailures = 0
+  #polling = false
+  #nudgeQueued = false
+  readonly #maxAgeMs: number
 
   constructor(deps: ConfigCacheDeps) {
     this.#deps = deps
+    this.#maxAgeMs = Math.min(deps.maxAgeMs ?? MAX_CONFIG_AGE_MS, MAX_CONFIG_AGE_MS)
+  }
+
+  get maxAgeMs(): number {
+    return this.#maxAgeMs
+  }
+
+  /** Failed refreshes since start (metrics). */
+  get refreshFailures(): number {
+    return this.#refreshFailures
   }
 
   get keyring(): AccessTokenKeyring {
@@ -73,8 +94,18 @@ export class ConfigCache {
     return now - this.#confirmedAt
   }
 
+  /** Auth may serve: the configuration was confirmed within the bound (even if storage is down now). */
   isFresh(now: number = Date.now()): boolean {
-    return this.#keyring !== null && this.ageMs(now) <= MAX_CONFIG_AGE_MS
+    return this.#keyring !== null && this.ageMs(now) <= this.#maxAgeMs
+  }
+
+  /**
+   * Readiness: fresh, and the latest refresh reached storage. A load balancer stops sending
+   * traffic as soon as the database cannot be reached, while auth itself keeps serving from
+   * memory until the bound.
+   */
+  isReady(now: number = Date.now()): boolean {
+    return !this.#failing && this.isFresh(now)
   }
 
   /** Fail closed: never verify against, or sign on, configuration that may be stale. */
@@ -96,9 +127,30 @@ export class ConfigCache {
     return run
   }
 
+  /**
+   * "Something changed" (a NOTIFY): refresh soon. Bursts coalesce into one queued refresh, which
+   * starts after the nudge, so it sees the change that caused it. Never throws.
+   */
+  nudge(): void {
+    if (this.#nudgeQueued) return
+    this.#nudgeQueued = true
+    const run = this.#queue.then(() => {
+      this.#nudgeQueued = false
+      return this.#refresh()
+    })
+    this.#queue = run.catch(() => {})
+  }
+
   start(intervalMs = 1000): void {
     this.#timer = setInterval(() => {
-      this.refresh().catch((error: unknown) => this.#deps.logger.error({ err: error }, 'configuration refresh failed'))
+      // One poll at a time: a database that hangs must not pile up refreshes.
+      if (this.#polling) return
+      this.#polling = true
+      this.refresh()
+        .catch(() => {})
+        .finally(() => {
+          this.#polling = false
+        })
     }, intervalMs)
     this.#timer.unref()
   }
@@ -109,6 +161,24 @@ export class ConfigCache {
   }
 
   async #refresh(): Promise<void> {
+    try {
+      await this.#load()
+    } catch (error) {
+      this.#refreshFailures++
+      this.#deps.onRefreshError?.(error)
+      if (!this.#failing) {
+        this.#deps.logger.error({ err: error, ageMs: this.ageMs(), maxAgeMs: this.#maxAgeMs }, 'configuration refresh failed; serving from memory until the configuration is too old')
+      } else {
+        this.#deps.logger.debug({ err: error, ageMs: this.ageMs() }, 'configuration refresh failed again')
+      }
+      this.#failing = true
+      throw error
+    }
+    if (this.#failing) this.#deps.logger.info({ revision: this.#revision }, 'configuration refresh works again')
+    this.#failing = false
+  }
+
+  async #load(): Promise<void> {
     const startedAt = Date.now()
     const { db, apps, logger } = this.#deps
     const revision = await currentRevision(db)

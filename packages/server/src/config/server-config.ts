@@ -10,6 +10,12 @@ export interface StorageConfig {
   readonly databaseUrl: string | null
   /** 32 bytes, or null to use (or create) the key file in dataDir. */
   readonly masterKey: Buffer | null
+  /** PostgreSQL only: connections this process may hold (VERITY_DB_POOL_MAX). */
+  readonly dbPoolMax: number
+  /** PostgreSQL only: how long to wait for a connection before a request fails with 503 (VERITY_DB_CONNECT_TIMEOUT_MS). */
+  readonly dbConnectTimeoutMs: number
+  /** PostgreSQL only: the server cancels a statement after this long (VERITY_DB_STATEMENT_TIMEOUT_MS). */
+  readonly dbStatementTimeoutMs: number
 }
 
 export interface ServerConfig extends StorageConfig {
@@ -20,6 +26,13 @@ export interface ServerConfig extends StorageConfig {
   readonly failureLimit: number
   readonly logLevel: LogLevel
   readonly workers: number
+  /**
+   * How long the in-memory configuration may go unconfirmed before auth fails closed (503).
+   * 30 s (the contract); VERITY_CONFIG_MAX_AGE_MS may only lower it, and exists for tests.
+   */
+  readonly configMaxAgeMs: number
+  /** When set, GET /metrics needs `Authorization: Bearer <this>` (VERITY_METRICS_TOKEN). */
+  readonly metricsToken: string | null
 }
 
 /** Values from command-line flags; undefined means "not given", so the environment decides. */
@@ -77,7 +90,10 @@ export function parseStorageConfig(flags: ConfigFlags, env: Env, cwd = process.c
     }
     masterKey = Buffer.from(keySrc.value, 'hex')
   }
-  return Object.freeze({ dataDir, databaseUrl: dbSrc?.value ?? null, masterKey })
+  const dbPoolMax = integer(pick(undefined, null, env, 'VERITY_DB_POOL_MAX'), 10, 1, 1000, 'database pool size', null, 'VERITY_DB_POOL_MAX')
+  const dbConnectTimeoutMs = integer(pick(undefined, null, env, 'VERITY_DB_CONNECT_TIMEOUT_MS'), 5_000, 100, 600_000, 'database connect timeout (ms)', null, 'VERITY_DB_CONNECT_TIMEOUT_MS')
+  const dbStatementTimeoutMs = integer(pick(undefined, null, env, 'VERITY_DB_STATEMENT_TIMEOUT_MS'), 10_000, 100, 3_600_000, 'database statement timeout (ms)', null, 'VERITY_DB_STATEMENT_TIMEOUT_MS')
+  return Object.freeze({ dataDir, databaseUrl: dbSrc?.value ?? null, masterKey, dbPoolMax, dbConnectTimeoutMs, dbStatementTimeoutMs })
 }
 
 /** Parses and validates every setting once; the result is frozen and passed explicitly. */
@@ -96,6 +112,12 @@ export function parseServerConfig(flags: ConfigFlags, env: Env, cwd = process.cw
     fail('log level', '--log-level', 'LOG_LEVEL', `"${levelSrc.value}" from ${levelSrc.origin} is not one of ${LOG_LEVELS.join(', ')}`)
   }
   const workers = integer(pick(flags.workers, '--workers', env, 'VERITY_WORKERS'), 1, 1, 64, 'number of workers', '--workers', 'VERITY_WORKERS')
+  // Undocumented in --help on purpose: tests lower it to see the fail-closed bound without waiting 30 s.
+  const configMaxAgeMs = integer(pick(undefined, null, env, 'VERITY_CONFIG_MAX_AGE_MS'), 30_000, 1_000, 30_000, 'configuration max age (ms)', null, 'VERITY_CONFIG_MAX_AGE_MS')
+  const metricsSrc = pick(undefined, null, env, 'VERITY_METRICS_TOKEN')
+  if (metricsSrc && metricsSrc.value.length < 16) {
+    fail('metrics token', null, 'VERITY_METRICS_TOKEN', `it must be at least 16 characters (it has ${metricsSrc.value.length}); make one with \`openssl rand -hex 16\``)
+  }
   return Object.freeze({
     ...storage,
     port,
@@ -105,5 +127,7 @@ export function parseServerConfig(flags: ConfigFlags, env: Env, cwd = process.cw
     failureLimit,
     logLevel: (levelSrc?.value as LogLevel | undefined) ?? 'info',
     workers,
+    configMaxAgeMs,
+    metricsToken: metricsSrc?.value ?? null,
   })
 }

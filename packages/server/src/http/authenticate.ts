@@ -23,18 +23,26 @@ export function authenticateAdmin(req: IncomingMessage, cache: ConfigCache): str
 
 /**
  * The claims of the messenger's access token. A token is valid only while its app exists and,
- * for a verified session, while the secret that verified it is active.
+ * for a verified session, while the secret that verified it is active. 503 while the configuration
+ * cannot be confirmed (older than the fail-closed bound).
  */
 export function authenticateMessenger(req: IncomingMessage, cache: ConfigCache): AccessTokenClaims {
   const token = bearerToken(req)
   if (token === null) throw new VerityError('token_missing', undefined, { headers: bearerChallenge() })
+  // A revocation may be missing from configuration this old: fail closed (503), as auth does.
+  cache.assertFresh()
   const claims = cache.keyring.verify(token)
-  const app = cache.app(claims.aud)
-  const revoked = claims.trust === 'verified' && (!app || claims.sid === undefined || !isActiveSecret(app, claims.plt, claims.sid))
-  if (!app || revoked) {
+  if (!isSessionCurrent(claims, cache)) {
     throw new VerityError('token_invalid', 'The access token is no longer valid. Authenticate again.', {
       headers: bearerChallenge('invalid_token', 'The access token was revoked'),
     })
   }
   return claims
+}
+
+/** Whether a verified token's app and secret still stand; long-lived streams re-check it. */
+export function isSessionCurrent(claims: AccessTokenClaims, cache: ConfigCache): boolean {
+  const app = cache.app(claims.aud)
+  const revoked = claims.trust === 'verified' && (!app || claims.sid === undefined || !isActiveSecret(app, claims.plt, claims.sid))
+  return app !== undefined && !revoked
 }

@@ -31,17 +31,20 @@ export interface RequestHandlerDeps {
   readonly router: Router
   readonly cache: ConfigCache
   readonly logger: Logger
+  /** Prometheus counters: told of every answered request and of every storage failure. */
+  readonly metrics?: { observeRequest(path: string, status: number, ms: number): void; databaseError(source: 'request'): void }
 }
 
 const REQUEST_ID = /^[\w-]{1,64}$/
 
 /** The one place where a request becomes a reply: routing, authentication, body, validation, errors. */
 export function createRequestHandler(deps: RequestHandlerDeps) {
-  const { router, cache, logger } = deps
+  const { router, cache, logger, metrics } = deps
   const logRequests = logger.isLevelEnabled('info')
+  const timed = logRequests || metrics !== undefined
 
   return async function handleRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const startedAt = logRequests ? performance.now() : 0
+    const startedAt = timed ? performance.now() : 0
     const incomingId = req.headers['x-request-id']
     const requestId = typeof incomingId === 'string' && REQUEST_ID.test(incomingId) ? incomingId : randomUUID()
     const url = req.url ?? '/'
@@ -61,10 +64,13 @@ export function createRequestHandler(deps: RequestHandlerDeps) {
         reply = await runRoute(match.route, match.params, req, res, url, q, requestId)
       }
     } catch (error) {
+      if (metrics && isStorageUnavailable(error)) metrics.databaseError('request')
       reply = errorReply(error, logger, requestId, req.method, path)
     }
     if (reply.status === 0) return // streamed by the handler
     const headers: Record<string, string> = { ...BASE_HEADERS, 'X-Request-Id': requestId, ...(isMessenger ? CORS_HEADERS : {}), ...reply.headers }
+    // A body we refused to read must not be parsed as the next request on this connection.
+    if (!req.complete) headers.Connection = 'close'
     if (reply.body === undefined) {
       delete headers['Content-Type']
       res.writeHead(reply.status, headers)
@@ -73,10 +79,10 @@ export function createRequestHandler(deps: RequestHandlerDeps) {
       res.writeHead(reply.status, headers)
       res.end(JSON.stringify(reply.body))
     }
-    // A body we refused to read must not be parsed as the next request on this connection.
-    if (!req.complete) res.once('finish', () => req.socket.destroySoon())
-    if (logRequests) {
-      logger.info({ reqId: requestId, method: req.method, path, status: reply.status, ms: Math.round(performance.now() - startedAt) }, 'request')
+    if (timed) {
+      const ms = performance.now() - startedAt
+      metrics?.observeRequest(path, reply.status, ms)
+      if (logRequests) logger.info({ reqId: requestId, method: req.method, path, status: reply.status, ms: Math.round(ms) }, 'request')
     }
   }
 

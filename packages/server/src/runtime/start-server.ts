@@ -3,21 +3,37 @@ import type { AddressInfo } from 'node:net'
 import type { Logger } from 'pino'
 import type { ServerConfig } from '../config/server-config.js'
 import { ConfigCache } from '../config-cache/config-cache.js'
+import { PostgresChangeListener } from '../config-cache/postgres-change-listener.js'
+import { instrumentAuthRoute, metricsRoutes } from '../http/metrics/metrics-routes.js'
+import { VerityMetrics } from '../http/metrics/verity-metrics.js'
+import { CONFIG_CHANNEL, MESSAGES_CHANNEL } from '../storage/notify.js'
 import { createLogger } from '../logging/create-logger.js'
 import { createRequestHandler } from '../http/handle-request.js'
 import { buildOpenApiDocument } from '../http/openapi.js'
 import { Router } from '../http/router.js'
 import type { Route } from '../http/route.js'
 import { adminAppRoutes } from '../http/routes/admin-app-routes.js'
+import { adminRolloutRoutes } from '../http/routes/admin-rollout-routes.js'
 import { healthRoutes } from '../http/routes/health-routes.js'
 import { messengerAuthRoutes } from '../http/routes/messenger-auth-routes.js'
+import { adminConversationRoutes } from '../http/routes/admin-conversation-routes.js'
+import { messengerConversationRoutes } from '../http/routes/messenger-conversation-routes.js'
+import { messengerEventRoutes } from '../http/routes/messenger-event-routes.js'
+import { messengerProfileRoutes } from '../http/routes/messenger-profile-routes.js'
+import { isSessionCurrent } from '../http/authenticate.js'
+import { EventStreams } from '../live/event-streams.js'
+import { MessageFeed } from '../live/message-feed.js'
+import { Conversations } from '../services/conversations.js'
+import { UserProfiles } from '../services/user-profiles.js'
+import { ConversationRepository } from '../storage/conversation-repository.js'
+import { UserRepository } from '../storage/user-repository.js'
 import { hashAdminKey } from '../storage/admin-key-repository.js'
 import { AppAdmin } from '../services/app-admin.js'
 import { AuthEventBuffer } from '../services/auth-event-buffer.js'
 import { diagnoseFailure } from '../services/diagnose-failure.js'
 import { MessengerAuth } from '../services/messenger-auth.js'
 import { FailureLimiter } from '../verification/failure-limiter.js'
-import { DiagnosisBudget } from '../verification/work-budget.js'
+import { DiagnosisBudget, type DiagnosisBudgetOptions } from '../verification/work-budget.js'
 import { openVerityData, type VerityData } from './open-verity-data.js'
 import { VERSION } from './version.js'
 
@@ -28,6 +44,14 @@ export interface RunningServer {
   readonly data: VerityData
   readonly cache: ConfigCache
   readonly events: AuthEventBuffer
+  /** The live event streams of this process (Server-Sent Events). */
+  readonly eventStreams: EventStreams
+  /** Prometheus metrics, as served at /metrics. */
+  readonly metrics: VerityMetrics
+  /** PostgreSQL only: the LISTEN connection that applies other instances' changes at once. */
+  readonly listener: PostgresChangeListener | null
+  /** The bound on diagnosis work; its `hmacsComputed` lets tests bound the work without timing it. */
+  readonly diagnosisBudget: DiagnosisBudget
   readonly logger: Logger
   /** The admin key made on first start, if this start made one (it is shown once). */
   readonly generatedAdminKey: string | null
@@ -41,6 +65,29 @@ export interface StartOptions {
   readonly announce?: (text: string) => void
   /** How long in-flight requests get on shutdown before their connections are cut. */
   readonly shutdownGraceMs?: number
+  /** Overrides the diagnosis budget (tests freeze its clock to make a flood deterministic). */
+  readonly diagnosisBudget?: DiagnosisBudgetOptions
+  /** The failure limiter (`serve --workers` passes one that shares refusals between workers). */
+  readonly limiter?: FailureLimiter
+  /**
+   * Runs after a configuration write through this process has been applied here, before the
+   * request that made it is answered (`serve --workers` waits for the other workers to apply it).
+   */
+  readonly onConfigChange?: () => Promise<void>
+}
+
+/**
+ * Makes the first admin key when none exists and none is configured, and shows it once.
+ * `serve --workers` runs it in the primary before forking, so the banner appears once.
+ */
+export async function ensureAdminKey(data: VerityData, config: ServerConfig, announce: (text: string) => void): Promise<string | null> {
+  if (config.adminKey || (await data.adminKeys.all()).length > 0) return null
+  const key = (await data.adminKeys.create('bootstrap', 'system', new Date())).key
+  announce(
+    `\nVerity made an admin key. It is shown this once and stored only as a digest:\n\n    ${key}\n\n` +
+      'Use it as "Authorization: Bearer <key>" on /admin/v1. Set VERITY_ADMIN_KEY to choose your own.\n\n',
+  )
+  return key
 }
 
 export async function startServer(config: ServerConfig, options: StartOptions = {}): Promise<RunningServer> {
@@ -48,16 +95,12 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
   const data = await openVerityData(config)
   const announce = options.announce ?? ((text: string) => process.stderr.write(text))
 
-  let generatedAdminKey: string | null = null
-  if (!config.adminKey && (await data.adminKeys.all()).length === 0) {
-    generatedAdminKey = (await data.adminKeys.create('bootstrap', 'system', new Date())).key
-    announce(
-      `\nVerity made an admin key. It is shown this once and stored only as a digest:\n\n    ${generatedAdminKey}\n\n` +
-        'Use it as "Authorization: Bearer <key>" on /admin/v1. Set VERITY_ADMIN_KEY to choose your own.\n\n',
-    )
-  }
+  const generatedAdminKey = await ensureAdminKey(data, config, announce)
 
+  const metrics = new VerityMetrics()
   const cache = new ConfigCache({
+    maxAgeMs: config.configMaxAgeMs,
+    onRefreshError: () => metrics.databaseError('config_refresh'),
     db: data.db,
     apps: data.apps,
     signingKeys: data.signingKeys,
@@ -68,32 +111,109 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
   })
   await cache.refresh()
   cache.start()
+  // PostgreSQL: other instances' configuration writes arrive by NOTIFY at once; the poll above is
+  // the safety net while the listening connection is away.
+  let listener: PostgresChangeListener | null = null
+  if (data.dialect === 'postgres' && config.databaseUrl) {
+    listener = new PostgresChangeListener({
+      url: config.databaseUrl,
+      logger,
+      connectTimeoutMs: config.dbConnectTimeoutMs,
+      onConnect: () => cache.nudge(),
+      onError: () => metrics.databaseError('listener'),
+    })
+    listener.subscribe(CONFIG_CHANNEL, () => cache.nudge())
+    await listener.start()
+  }
 
-  const budget = new DiagnosisBudget({ perAppPerSecond: 5_000, globalPerSecond: 50_000, perDiagnosis: 12_000 })
+  const budget = new DiagnosisBudget(options.diagnosisBudget ?? { perAppPerSecond: 5_000, globalPerSecond: 50_000, perDiagnosis: 12_000 })
+  const profiles = new UserProfiles(new UserRepository(data.db))
   const events = new AuthEventBuffer({
     db: data.db,
     logger,
     diagnose: (failure) => diagnoseFailure(failure, cache.app(failure.appId), () => cache.apps(), budget.forApp(failure.appId)),
+    onSignedAttributes: (appId, identity, attributes, at) => profiles.recordSignedAttributes(appId, identity, attributes, at),
+    onFlushError: () => metrics.databaseError('statistics_flush'),
   })
   events.start()
 
-  const auth = new MessengerAuth({ cache, limiter: new FailureLimiter({ limit: config.failureLimit }), deviceIds: data.deviceIds, events })
-  const admin = new AppAdmin({ db: data.db, apps: data.apps, onChange: () => cache.refresh() })
+  const limiter = options.limiter ?? new FailureLimiter({ limit: config.failureLimit })
+  const auth = new MessengerAuth({ cache, limiter, deviceIds: data.deviceIds, events })
+  const admin = new AppAdmin({
+    db: data.db,
+    apps: data.apps,
+    onChange: async () => {
+      await cache.refresh()
+      await options.onConfigChange?.()
+    },
+  })
+
+  const conversationRepository = new ConversationRepository(data.db)
+  // One poll loop per process feeds every live stream (the messages table is the only channel
+  // between processes, so it works the same on SQLite and PostgreSQL).
+  const feed = new MessageFeed({ source: conversationRepository, logger })
+  // PostgreSQL: a message written by another instance wakes the feed at once (its poll is the net).
+  // A poll already running may have read before that commit: let it finish, then poll again.
+  let wakePending = false
+  listener?.subscribe(MESSAGES_CHANNEL, () => {
+    if (feed.listenerCount === 0 || wakePending) return
+    wakePending = true
+    void feed
+      .poll()
+      .then(() => {
+        wakePending = false
+        return feed.poll()
+      })
+      .catch(() => {})
+  })
+  const conversations = new Conversations({
+    repo: conversationRepository,
+    feed,
+    appExists: (appId) => cache.app(appId) !== undefined,
+    names: (appId, userKeys) => profiles.names(appId, userKeys),
+  })
+  const eventStreams = new EventStreams({
+    feed,
+    replay: (space, afterId, limit) => conversationRepository.messagesInSpaceAfter(space, afterId, limit),
+    isSessionValid: (session) => isSessionCurrent(session, cache),
+    logger,
+  })
 
   let shuttingDown = false
   let openApi: unknown = null
   const routes: Route[] = [
-    ...healthRoutes({ isReady: () => !shuttingDown && cache.isFresh(), openApiDocument: () => (openApi ??= buildOpenApiDocument(routes, VERSION)) }),
-    ...messengerAuthRoutes(auth),
+    ...healthRoutes({ isReady: () => !shuttingDown && cache.isReady(), openApiDocument: () => (openApi ??= buildOpenApiDocument(routes, VERSION)) }),
+    ...instrumentAuthRoute(messengerAuthRoutes(auth), metrics),
+    ...metricsRoutes(metrics, config.metricsToken),
     ...adminAppRoutes(admin, data.db),
+    ...messengerProfileRoutes(profiles),
+    ...messengerConversationRoutes(conversations),
+    ...messengerEventRoutes(eventStreams),
+    ...adminConversationRoutes(conversations),
+    ...adminRolloutRoutes(admin, data.db),
   ]
-  const handler = createRequestHandler({ router: new Router(routes), cache, logger })
+  metrics.attach({
+    isKnownApp: (appId) => cache.app(appId) !== undefined,
+    ready: () => !shuttingDown && cache.isReady(),
+    config: cache,
+    statistics: events,
+    listener,
+    pool: data.poolStats ?? null,
+  })
+  const handler = createRequestHandler({ router: new Router(routes), cache, logger, metrics })
   const server = createServer({ keepAliveTimeout: 65_000, headersTimeout: 10_000, requestTimeout: 30_000 }, (req, res) => {
     void handler(req, res)
   })
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)
     server.listen(config.port, config.host, () => resolve())
+  }).catch(async (error: unknown) => {
+    // The port is taken (or similar): let go of the database connections, or the process hangs on them.
+    cache.stop()
+    await listener?.stop()
+    metrics.stop()
+    await data.close().catch(() => {})
+    throw error
   })
   const { port } = server.address() as AddressInfo
   const host = config.host.includes(':') ? `[${config.host}]` : config.host
@@ -104,16 +224,20 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
   const close = (): Promise<void> =>
     (closing ??= (async () => {
       shuttingDown = true
+      // Live streams never finish on their own: end them first, or draining waits out the grace period.
+      eventStreams.closeAll()
       const drained = new Promise<void>((resolve) => server.close(() => resolve()))
       server.closeIdleConnections()
       const grace = setTimeout(() => server.closeAllConnections(), options.shutdownGraceMs ?? 20_000)
       await drained
       clearTimeout(grace)
       cache.stop()
+      await listener?.stop()
+      metrics.stop()
       await events.stop().catch((error: unknown) => logger.error({ err: error }, 'could not write the last statistics'))
       await data.close()
       logger.info('verity stopped')
     })())
 
-  return { url, port, server, data, cache, events, logger, generatedAdminKey, close }
+  return { url, port, server, data, cache, events, eventStreams, metrics, listener, diagnosisBudget: budget, logger, generatedAdminKey, close }
 }

@@ -29,6 +29,11 @@ export interface AuthEventBufferDeps {
   /** Names the mistake behind a failure; runs at flush time, off the request path, within its budget. */
   readonly diagnose: (failure: AuthFailureEvent) => Diagnosis
   readonly onSignedAttributes?: (appId: string, identity: ClaimedIdentity, attributes: Readonly<Record<string, unknown>>, at: number) => Promise<void>
+  /** A periodic flush failed (metrics count database errors). */
+  readonly onFlushError?: (error: unknown) => void
+  /** Bounds of the buffer while storage is down; defaults 200 000 users and 10 000 failures. */
+  readonly maxPendingAttempts?: number
+  readonly maxPendingFailures?: number
 }
 
 /**
@@ -48,8 +53,13 @@ export class AuthEventBuffer implements AuthEventSink {
   #flushing: Promise<void> = Promise.resolve()
   #flushes = 0
 
+  readonly #maxAttempts: number
+  readonly #maxFailures: number
+
   constructor(deps: AuthEventBufferDeps) {
     this.#deps = deps
+    this.#maxAttempts = deps.maxPendingAttempts ?? MAX_PENDING_ATTEMPTS
+    this.#maxFailures = deps.maxPendingFailures ?? MAX_PENDING_FAILURES
   }
 
   get dropped(): number {
@@ -63,7 +73,7 @@ export class AuthEventBuffer implements AuthEventSink {
   attempt(event: AuthAttemptEvent): void {
     const key = userKey(event.identity)
     const mapKey = `${event.appId}\u0000${event.platform}\u0000${key}`
-    if (!this.#attempts.has(mapKey) && this.#attempts.size >= MAX_PENDING_ATTEMPTS) {
+    if (!this.#attempts.has(mapKey) && this.#attempts.size >= this.#maxAttempts) {
       this.#dropped++
       return
     }
@@ -72,7 +82,7 @@ export class AuthEventBuffer implements AuthEventSink {
   }
 
   failure(event: AuthFailureEvent): void {
-    if (this.#failures.length >= MAX_PENDING_FAILURES) {
+    if (this.#failures.length >= this.#maxFailures) {
       this.#dropped++
       return
     }
@@ -80,7 +90,7 @@ export class AuthEventBuffer implements AuthEventSink {
   }
 
   signedAttributes(appId: string, identity: ClaimedIdentity, attributes: Readonly<Record<string, unknown>>, at: number): void {
-    if (this.#attributes.length >= MAX_PENDING_FAILURES) {
+    if (this.#attributes.length >= this.#maxFailures) {
       this.#dropped++
       return
     }
@@ -89,7 +99,10 @@ export class AuthEventBuffer implements AuthEventSink {
 
   start(intervalMs = 1000): void {
     this.#timer = setInterval(() => {
-      this.flush().catch((error: unknown) => this.#deps.logger.error({ err: error }, 'writing auth statistics failed; will retry'))
+      this.flush().catch((error: unknown) => {
+        this.#deps.onFlushError?.(error)
+        this.#deps.logger.error({ err: error, pending: this.pending, dropped: this.#dropped }, 'writing auth statistics failed; will retry')
+      })
     }, intervalMs)
     this.#timer.unref()
   }
@@ -191,15 +204,17 @@ export class AuthEventBuffer implements AuthEventSink {
   ): void {
     for (const [key, value] of attempts) {
       if (this.#attempts.has(key)) continue
-      if (this.#attempts.size >= MAX_PENDING_ATTEMPTS) this.#dropped++
+      if (this.#attempts.size >= this.#maxAttempts) this.#dropped++
       else this.#attempts.set(key, value)
     }
     for (const [id, at] of secretsUsed) if (!this.#secretsUsed.has(id)) this.#secretsUsed.set(id, at)
     for (const f of failures) {
-      if (this.#failures.length >= MAX_PENDING_FAILURES) this.#dropped++
+      if (this.#failures.length >= this.#maxFailures) this.#dropped++
       else this.#failures.push(f)
     }
-    this.#attributes.push(...attributes.slice(0, Math.max(0, MAX_PENDING_FAILURES - this.#attributes.length)))
+    const room = Math.max(0, this.#maxFailures - this.#attributes.length)
+    this.#dropped += Math.max(0, attributes.length - room)
+    this.#attributes.push(...attributes.slice(0, room))
   }
 
   async #pruneFailures(appIds: Set<string>): Promise<void> {

@@ -1,6 +1,9 @@
 import type { Kysely, Transaction } from 'kysely'
 import { newId } from '../crypto/random-ids.js'
+import { CONFIG_CHANNEL, notifyOnCommit } from './notify.js'
 import type { Database } from './schema.js'
+
+export { CONFIG_CHANNEL }
 
 export interface AuditEntry {
   readonly actor: string
@@ -16,7 +19,7 @@ export interface AuditEntry {
  * Runs a configuration write in one transaction with its audit event. The revision bump comes
  * first: on PostgreSQL its row lock serializes concurrent configuration writes, so invariants
  * checked inside (at least one active secret per platform) hold; other processes notice the new
- * revision and reload what changed.
+ * revision and reload what changed: at once through NOTIFY on PostgreSQL, else by their poll.
  */
 export async function changeConfig<T>(
   db: Kysely<Database>,
@@ -31,25 +34,31 @@ export async function changeConfig<T>(
       .where('id', '=', 1)
       .returning('revision')
       .executeTakeFirstOrThrow()
+    await notifyOnCommit(trx, CONFIG_CHANNEL, String(revision))
     const result = await write(trx, Number(revision))
     if (audit.appId) {
       await trx.updateTable('apps').set({ revision: Number(revision) }).where('id', '=', audit.appId).execute()
     }
-    await trx
-      .insertInto('audit_events')
-      .values({
-        id: newId('evt', now.getTime()),
-        at: now.toISOString(),
-        actor: audit.actor,
-        action: audit.action,
-        app_id: audit.appId ?? null,
-        platform: audit.platform ?? null,
-        target: audit.target ?? null,
-        details: audit.details ? JSON.stringify(audit.details) : null,
-      })
-      .execute()
+    await appendAuditEvent(trx, audit, now)
     return result
   })
+}
+
+/** Records an event that changes no configuration (reading secret values), without a revision bump. */
+export async function appendAuditEvent(db: Kysely<Database>, audit: AuditEntry, now: Date): Promise<void> {
+  await db
+    .insertInto('audit_events')
+    .values({
+      id: newId('evt', now.getTime()),
+      at: now.toISOString(),
+      actor: audit.actor,
+      action: audit.action,
+      app_id: audit.appId ?? null,
+      platform: audit.platform ?? null,
+      target: audit.target ?? null,
+      details: audit.details ? JSON.stringify(audit.details) : null,
+    })
+    .execute()
 }
 
 export async function currentRevision(db: Kysely<Database>): Promise<number> {

@@ -13,6 +13,8 @@ export interface OpenDatabase {
   readonly dialect: Dialect
   /** Where the data lives, for messages: a file path, or the PostgreSQL host and database. */
   readonly location: string
+  /** PostgreSQL only: the pool's connections now (metrics). */
+  readonly poolStats?: () => { total: number; idle: number; waiting: number }
   close(): Promise<void>
 }
 
@@ -20,7 +22,7 @@ export const SQLITE_FILE = 'verity.db'
 
 /** Opens SQLite in the data folder, or PostgreSQL when a URL is configured. */
 export function openDatabase(config: StorageConfig): OpenDatabase {
-  if (config.databaseUrl) return openPostgres(config.databaseUrl)
+  if (config.databaseUrl) return openPostgres(config)
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 })
   const file = join(config.dataDir, SQLITE_FILE)
   const sqlite = new SqliteDatabase(file)
@@ -34,18 +36,27 @@ export function openDatabase(config: StorageConfig): OpenDatabase {
   return { db, dialect: 'sqlite', location: file, close: () => db.destroy() }
 }
 
-function openPostgres(url: string): OpenDatabase {
+/** Pool limits and timeouts come from VERITY_DB_POOL_MAX, VERITY_DB_CONNECT_TIMEOUT_MS, VERITY_DB_STATEMENT_TIMEOUT_MS. */
+function openPostgres(config: StorageConfig): OpenDatabase {
+  const url = config.databaseUrl!
   const pool = new pg.Pool({
     connectionString: url,
-    max: 10,
-    connectionTimeoutMillis: 5_000,
+    max: config.dbPoolMax,
+    connectionTimeoutMillis: config.dbConnectTimeoutMs,
     idleTimeoutMillis: 30_000,
-    statement_timeout: 10_000,
+    statement_timeout: config.dbStatementTimeoutMs,
+    // A connection cut without a FIN (a failed-over database, a dropped NAT entry) is noticed.
+    keepAlive: true,
   })
   // An idle client that loses its connection emits 'error' on the pool; without a listener
   // that would crash the process instead of failing the next query.
   pool.on('error', () => {})
+  // The pool listens only to idle clients. A client checked out by a transaction, between two
+  // statements, when the server goes away (a restart, a failover) would emit an unhandled 'error'
+  // and crash the process; its next query fails instead, and the pool drops it on release.
+  pool.on('connect', (client) => client.on('error', () => {}))
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
   const parsed = new URL(url)
-  return { db, dialect: 'postgres', location: `${parsed.host}${parsed.pathname}`, close: () => db.destroy() }
+  const poolStats = () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount })
+  return { db, dialect: 'postgres', location: `${parsed.host}${parsed.pathname}`, poolStats, close: () => db.destroy() }
 }

@@ -1,9 +1,11 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { Writable } from 'node:stream'
 import { pino } from 'pino'
+import { createLogger } from '../../src/logging/create-logger.js'
 import { parseServerConfig, type ServerConfig } from '../../src/config/server-config.js'
-import { startServer, type RunningServer } from '../../src/runtime/start-server.js'
+import { startServer, type RunningServer, type StartOptions } from '../../src/runtime/start-server.js'
 
 export const TEST_ADMIN_KEY = 'test-admin-key-0123456789abcdef0123456789'
 
@@ -26,11 +28,24 @@ export interface TestServer {
  * A real Verity server on a random loopback port, on real SQLite in a temp folder (or PostgreSQL
  * when `env.DATABASE_URL` is given). Logs are silent unless VERITY_TEST_LOGS is set.
  */
-export async function startTestServer(env: Record<string, string> = {}, dataDir?: string): Promise<TestServer> {
+export async function startTestServer(
+  env: Record<string, string> = {},
+  dataDir?: string,
+  options: { logLines?: string[]; diagnosisBudget?: StartOptions['diagnosisBudget'] } = {},
+): Promise<TestServer> {
   const dir = dataDir ?? mkdtempSync(join(tmpdir(), 'verity-test-'))
   const config = parseServerConfig({ port: '0', dataDir: dir }, { VERITY_ADMIN_KEY: TEST_ADMIN_KEY, ...env })
-  const logger = pino({ level: process.env.VERITY_TEST_LOGS ? 'debug' : 'silent' })
-  const running = await startServer(config, { logger, announce: () => {}, shutdownGraceMs: 2_000 })
+  const lines = options.logLines
+  // With logLines, the product's own logger (and its redaction) writes every line there.
+  const logger = lines
+    ? createLogger('debug', new Writable({ write(chunk: Buffer, _enc, done) { lines.push(...chunk.toString().split('\n').filter(Boolean)); done() } }))
+    : pino({ level: process.env.VERITY_TEST_LOGS ? 'debug' : 'silent' })
+  const running = await startServer(config, {
+    logger,
+    announce: () => {},
+    shutdownGraceMs: 2_000,
+    ...(options.diagnosisBudget && { diagnosisBudget: options.diagnosisBudget }),
+  })
 
   const request: TestServer['request'] = async (method, path, options = {}) => {
     const headers: Record<string, string> = { ...options.headers }
