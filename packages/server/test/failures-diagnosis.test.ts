@@ -151,7 +151,7 @@ describe('each mistake of the diagnosis list, made over HTTP, is named in the fa
 
   it('pages newest first, filters by platform, and keeps each app to its own', async () => {
     const all = (await failuresOf(server, app.appId)).failures
-    for (let i = 1; i < all.length; i++) expect(all[i - 1]!.at >= all[i]!.at).toBe(true)
+    for (let i = 1; i < all.length; i++) expect(String(all[i - 1]!.at) >= String(all[i]!.at)).toBe(true)
 
     const paged: unknown[] = []
     let cursor: string | null = null

@@ -3,13 +3,13 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { hmacHex } from './support/hmac.js'
 import { freshPostgresDatabase } from './support/postgres-database.js'
 import { startTestServer, TEST_ADMIN_KEY, type TestServer } from './support/test-server.js'
+import { freePort } from './support/free-port.js'
 
 const DOC = new URL('../../../docs/running-several-instances.md', import.meta.url)
 
@@ -32,16 +32,6 @@ function documentedServerBlock(): string {
   return match[1]!
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number }
-      server.close(() => resolve(port))
-    })
-  })
-}
 
 async function within(ms: number, what: string, check: () => Promise<boolean>): Promise<number> {
   const started = Date.now()

