@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest'
 import { DIAGNOSIS_ADVICE } from '../src/services/diagnosis-advice.js'
 import { DIAGNOSES } from '../src/verification/diagnosis.js'
 
-const DOC = new URL('../../../docs/troubleshooting.md', import.meta.url)
+const DOCS = [new URL('../../../docs/troubleshooting.md', import.meta.url), new URL('../../../README.md', import.meta.url)]
 
 /** The table as docs/troubleshooting.md must hold it: one row per diagnosis, in the API's order. */
 function expectedTable(): string {
@@ -15,9 +15,9 @@ function expectedTable(): string {
   ].join('\n')
 }
 
-describe('docs/troubleshooting.md', () => {
-  it('holds the diagnosis table of services/diagnosis-advice.ts, word for word', () => {
-    const doc = readFileSync(DOC, 'utf8')
+describe('the troubleshooting tables (docs/troubleshooting.md, README.md)', () => {
+  it.each(DOCS)('%s holds the diagnosis table of services/diagnosis-advice.ts, word for word', (url) => {
+    const doc = readFileSync(url, 'utf8')
     const table = /<!-- diagnosis-table:start -->\n([\s\S]*?)\n<!-- diagnosis-table:end -->/.exec(doc)?.[1]
     // On a mismatch the expected table is printed in full: paste it into the doc.
     expect(table, 'the markers <!-- diagnosis-table:start/end --> are missing').toBeDefined()
