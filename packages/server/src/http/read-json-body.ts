@@ -16,20 +16,58 @@ export async function readJsonBody(req: IncomingMessage, limit: number): Promise
   const type = req.headers['content-type']
   if (type === undefined || !JSON_TYPE.test(type)) throw new VerityError('unsupported_media_type')
 
-  const chunks: Buffer[] = []
-  let size = 0
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length
-    if (size > limit) throw tooLarge(limit)
-    chunks.push(chunk)
-  }
-  if (size === 0) return undefined
-  const text = chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8')
+  const body = await readBody(req, limit)
+  if (body === null) return undefined
+  const text = body.toString('utf8')
   try {
     return JSON.parse(text)
   } catch {
     throw new VerityError('invalid_request', 'The body is not valid JSON.')
   }
+}
+
+/**
+ * The body's bytes, or null when empty; 413 as soon as it grows past the limit. Plain events rather
+ * than an async iterator: this runs on every auth, and the iterator's promises and objects cost more
+ * than the read itself.
+ */
+function readBody(req: IncomingMessage, limit: number): Promise<Buffer | null> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = []
+    let size = 0
+    const done = (): void => {
+      req.off('data', onData)
+      req.off('end', onEnd)
+      req.off('error', onError)
+      req.off('close', onClose)
+    }
+    const onData = (chunk: Buffer): void => {
+      size += chunk.length
+      if (size > limit) {
+        // The rest is not read: the reply says Connection: close (see handle-request).
+        done()
+        reject(tooLarge(limit))
+        return
+      }
+      chunks.push(chunk)
+    }
+    const onEnd = (): void => {
+      done()
+      resolve(size === 0 ? null : chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size))
+    }
+    const onError = (error: Error): void => {
+      done()
+      reject(error)
+    }
+    const onClose = (): void => {
+      done()
+      reject(Object.assign(new Error('The request was closed before its body ended.'), { code: 'ERR_STREAM_PREMATURE_CLOSE' }))
+    }
+    req.on('data', onData)
+    req.on('end', onEnd)
+    req.on('error', onError)
+    req.on('close', onClose)
+  })
 }
 
 function tooLarge(limit: number): VerityError {

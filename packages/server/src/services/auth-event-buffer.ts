@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import type { Kysely } from 'kysely'
+import { CompiledQuery, type Kysely } from 'kysely'
 import type { Logger } from 'pino'
 import { newId } from '../crypto/random-ids.js'
 import type { Diagnosis } from '../verification/diagnosis.js'
@@ -11,9 +11,103 @@ import type { AuthAttemptEvent, AuthEventSink, AuthFailureEvent } from './auth-e
 export const FAILURES_KEPT_PER_APP = 1000
 const MAX_PENDING_ATTEMPTS = 200_000
 const MAX_PENDING_FAILURES = 10_000
+/**
+ * Rows per statement when a flush writes: one statement per row cost tens of microseconds each
+ * (query building, not SQLite), so a busy second's thousands of users stalled the event loop for
+ * tens of milliseconds. 100 rows a statement keep each step near a millisecond, well within SQLite's
+ * and PostgreSQL's parameter limits.
+ */
+const ROWS_PER_STATEMENT = 100
+
+/** Lets waiting requests run between two statements of a flush, so that a large flush is no stall. */
+const letRequestsRun = (): Promise<void> => new Promise((resolve) => setImmediate(resolve))
+
+function chunks<T>(items: readonly T[]): T[][] {
+  const out: T[][] = []
+  for (let i = 0; i < items.length; i += ROWS_PER_STATEMENT) out.push(items.slice(i, i + ROWS_PER_STATEMENT))
+  return out
+}
+
+/**
+ * The two statements a flush runs for every busy second, as SQL text with parameters: with
+ * thousands of distinct users a second, the query builder's objects per row cost more than SQLite
+ * itself (and, alive across the flush's pauses, were promoted to the old generation). The text is
+ * the builder's own (same tables, columns and conditions); `$n` placeholders on PostgreSQL.
+ */
+class FlushStatements {
+  readonly #numbered: boolean
+  readonly #texts = new Map<string, string>()
+
+  constructor(db: Kysely<Database>) {
+    this.#numbered = db.selectFrom('user_attempts').select('app_id').where('app_id', '=', '').compile().sql.includes('$1')
+  }
+
+  /** Upserts the latest attempt of each user; an older attempt never overwrites a newer one. */
+  attempts(rows: number): string {
+    return this.#text(`a${rows}`, (p) => {
+      const values = Array.from({ length: rows }, () => `(${p(8)})`).join(', ')
+      return (
+        'insert into "user_attempts" ("app_id", "platform", "user_key", "last_at", "outcome", "app_version", "sdk_version", "secret_id") ' +
+        `values ${values} on conflict ("app_id", "platform", "user_key") do update set ` +
+        '"last_at" = "excluded"."last_at", "outcome" = "excluded"."outcome", "app_version" = "excluded"."app_version", ' +
+        '"sdk_version" = "excluded"."sdk_version", "secret_id" = "excluded"."secret_id" ' +
+        'where "user_attempts"."last_at" <= "excluded"."last_at"'
+      )
+    })
+  }
+
+  /** Each secret's last use, never moved back: parameters are (id, time) pairs twice, then the ids. */
+  secretsUsed(count: number): string {
+    return this.#text(`s${count}`, (p) => {
+      const lastUsed = () => `case "id" ${Array.from({ length: count }, () => `when ${p(1)} then ${p(1)}`).join(' ')} end`
+      // Placeholders are numbered in the order they appear.
+      const set = lastUsed()
+      const ids = p(count)
+      const newer = lastUsed()
+      return `update "secrets" set "last_used_at" = ${set} where "id" in (${ids}) and ("last_used_at" is null or "last_used_at" < ${newer})`
+    })
+  }
+
+  #text(key: string, build: (placeholders: (n: number) => string) => string): string {
+    let text = this.#texts.get(key)
+    if (text === undefined) {
+      let next = 0
+      text = build((n) => Array.from({ length: n }, () => (this.#numbered ? `$${++next}` : '?')).join(', '))
+      if (this.#texts.size > 1000) this.#texts.clear()
+      this.#texts.set(key, text)
+    }
+    return text
+  }
+}
+
+/** The newest `keep` failures of each app, in order: the log keeps no more, so older ones need no diagnosis or write. */
+function newestPerApp(failures: readonly AuthFailureEvent[], keep: number): AuthFailureEvent[] {
+  const counts = new Map<string, number>()
+  const kept: AuthFailureEvent[] = []
+  for (let i = failures.length - 1; i >= 0; i--) {
+    const f = failures[i]!
+    const n = counts.get(f.appId) ?? 0
+    if (n >= keep) continue
+    counts.set(f.appId, n + 1)
+    kept.push(f)
+  }
+  return kept.reverse()
+}
 
 export function userKey(identity: ClaimedIdentity): string {
   return createHash('sha256').update(identityKey(identity), 'utf8').digest('base64url').slice(0, 22)
+}
+
+/** The latest attempt of one user, updated in place while the user keeps coming back. */
+interface PendingAttempt {
+  readonly appId: string
+  readonly platform: AuthAttemptEvent['platform']
+  readonly identity: ClaimedIdentity
+  at: number
+  outcome: AuthAttemptEvent['outcome']
+  secretId: string | null
+  appVersion: string | null
+  sdkVersion: string | null
 }
 
 interface PendingAttributes {
@@ -44,7 +138,7 @@ export interface AuthEventBufferDeps {
  */
 export class AuthEventBuffer implements AuthEventSink {
   readonly #deps: AuthEventBufferDeps
-  #attempts = new Map<string, AuthAttemptEvent & { userKey: string }>()
+  #attempts = new Map<string, PendingAttempt>()
   #secretsUsed = new Map<string, number>()
   #failures: AuthFailureEvent[] = []
   #attributes: PendingAttributes[] = []
@@ -55,6 +149,7 @@ export class AuthEventBuffer implements AuthEventSink {
 
   readonly #maxAttempts: number
   readonly #maxFailures: number
+  #statements: FlushStatements | null = null
 
   constructor(deps: AuthEventBufferDeps) {
     this.#deps = deps
@@ -71,13 +166,31 @@ export class AuthEventBuffer implements AuthEventSink {
   }
 
   attempt(event: AuthAttemptEvent): void {
-    const key = userKey(event.identity)
-    const mapKey = `${event.appId}\u0000${event.platform}\u0000${key}`
-    if (!this.#attempts.has(mapKey) && this.#attempts.size >= this.#maxAttempts) {
+    // On the hot path: a returning user's entry is updated in place (no allocation that outlives
+    // the request), and the digest for storage is computed at flush time, once per user.
+    const mapKey = `${event.appId}\u0000${event.platform}\u0000${identityKey(event.identity)}`
+    const pending = this.#attempts.get(mapKey)
+    if (pending !== undefined) {
+      pending.at = event.at
+      pending.outcome = event.outcome
+      pending.secretId = event.secretId
+      pending.appVersion = event.appVersion
+      pending.sdkVersion = event.sdkVersion
+    } else if (this.#attempts.size >= this.#maxAttempts) {
       this.#dropped++
       return
+    } else {
+      this.#attempts.set(mapKey, {
+        appId: event.appId,
+        platform: event.platform,
+        identity: event.identity,
+        at: event.at,
+        outcome: event.outcome,
+        secretId: event.secretId,
+        appVersion: event.appVersion,
+        sdkVersion: event.sdkVersion,
+      })
     }
-    this.#attempts.set(mapKey, { ...event, userKey: key })
     if (event.secretId) this.#secretsUsed.set(event.secretId, event.at)
   }
 
@@ -130,49 +243,50 @@ export class AuthEventBuffer implements AuthEventSink {
     this.#secretsUsed = new Map()
     this.#failures = []
     this.#attributes = []
-    const diagnosed = failures.map((f) => ({ failure: f, diagnosis: this.#diagnoseSafely(f) }))
+    const kept = newestPerApp(failures, FAILURES_KEPT_PER_APP)
     try {
       await this.#deps.db.transaction().execute(async (trx) => {
-        for (const a of attempts.values()) {
-          const lastAt = new Date(a.at).toISOString()
-          await trx
-            .insertInto('user_attempts')
-            .values({ app_id: a.appId, platform: a.platform, user_key: a.userKey, last_at: lastAt, outcome: a.outcome, app_version: a.appVersion, sdk_version: a.sdkVersion, secret_id: a.secretId })
-            .onConflict((oc) =>
-              oc.columns(['app_id', 'platform', 'user_key']).doUpdateSet((eb) => ({
-                last_at: eb.ref('excluded.last_at'),
-                outcome: eb.ref('excluded.outcome'),
-                app_version: eb.ref('excluded.app_version'),
-                sdk_version: eb.ref('excluded.sdk_version'),
-                secret_id: eb.ref('excluded.secret_id'),
-              })).where('user_attempts.last_at', '<=', eb => eb.ref('excluded.last_at')),
-            )
-            .execute()
+        let steps = 0
+        const next = async (): Promise<void> => {
+          if (steps++ > 0) await letRequestsRun()
         }
-        for (const [secretId, at] of secretsUsed) {
-          const iso = new Date(at).toISOString()
-          await trx
-            .updateTable('secrets')
-            .set({ last_used_at: iso })
-            .where('id', '=', secretId)
-            .where((eb) => eb.or([eb('last_used_at', 'is', null), eb('last_used_at', '<', iso)]))
-            .execute()
+        const statements = (this.#statements ??= new FlushStatements(trx))
+        // One row per user: the map's keys are unique, so no statement updates a row twice.
+        for (const pending of chunks([...attempts.values()])) {
+          await next()
+          const parameters: unknown[] = []
+          for (const a of pending) {
+            parameters.push(a.appId, a.platform, userKey(a.identity), new Date(a.at).toISOString(), a.outcome, a.appVersion, a.sdkVersion, a.secretId)
+          }
+          await trx.executeQuery(CompiledQuery.raw(statements.attempts(pending.length), parameters))
         }
-        for (const { failure: f, diagnosis } of diagnosed) {
+        // Each secret's own time, in one statement per chunk: last_used_at = CASE id WHEN … END.
+        for (const used of chunks([...secretsUsed])) {
+          await next()
+          const pairs: unknown[] = []
+          for (const [id, at] of used) pairs.push(id, new Date(at).toISOString())
+          await trx.executeQuery(CompiledQuery.raw(statements.secretsUsed(used.length), [...pairs, ...used.map(([id]) => id), ...pairs]))
+        }
+        // Diagnosed a chunk at a time too: within its budget, a diagnosis is still dozens of HMACs.
+        for (const batch of chunks(kept)) {
+          await next()
+          const diagnosed = batch.map((f) => ({ failure: f, diagnosis: this.#diagnoseSafely(f) }))
           await trx
             .insertInto('failures')
-            .values({
-              id: newId('fail', f.at),
-              app_id: f.appId,
-              platform: f.platform,
-              at: new Date(f.at).toISOString(),
-              user_id: f.identity.userId,
-              email: f.identity.email,
-              app_version: f.appVersion,
-              refused: f.refused ? 1 : 0,
-              code: f.code,
-              diagnosis,
-            })
+            .values(
+              diagnosed.map(({ failure: f, diagnosis }) => ({
+                id: newId('fail', f.at),
+                app_id: f.appId,
+                platform: f.platform,
+                at: new Date(f.at).toISOString(),
+                user_id: f.identity.userId,
+                email: f.identity.email,
+                app_version: f.appVersion,
+                refused: f.refused ? 1 : 0,
+                code: f.code,
+                diagnosis,
+              })),
+            )
             .execute()
         }
       })
@@ -197,7 +311,7 @@ export class AuthEventBuffer implements AuthEventSink {
 
   /** Puts a failed batch back (newer events win), within the same bounds as live buffering. */
   #requeue(
-    attempts: Map<string, AuthAttemptEvent & { userKey: string }>,
+    attempts: Map<string, PendingAttempt>,
     secretsUsed: Map<string, number>,
     failures: AuthFailureEvent[],
     attributes: PendingAttributes[],

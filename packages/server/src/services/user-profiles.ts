@@ -28,7 +28,7 @@ export class UserProfiles {
   async me(session: AccessTokenClaims): Promise<MessengerUser> {
     const user = verifiedUser(session)
     const row = user ? await this.#users.get(user.appId, user.userKey) : null
-    return { ...sessionUser(session), ...profileView(storedProfile(row), signedOf(row)) }
+    return withProfile(sessionUser(session), profileView(storedProfile(row), signedOf(row)))
   }
 
   async update(session: AccessTokenClaims, patch: ProfilePatch): Promise<MessengerUser> {
@@ -81,6 +81,18 @@ function sessionUser(session: AccessTokenClaims): SessionUser {
   }
   if (session.did !== undefined) user.device_id = session.did
   return user
+}
+
+/**
+ * The session user with its profile, as {...user, ...view} would make it (same keys, same order),
+ * without the spread: objects made by spreading are promoted to the old generation under load.
+ */
+function withProfile(user: SessionUser, view: ProfileView): MessengerUser {
+  const out = user as MessengerUser
+  out.name = view.name
+  out.attributes = view.attributes
+  out.verified_attributes = view.verified_attributes
+  return out
 }
 
 function storedProfile(row: UserRow | null): StoredProfile {

@@ -32,8 +32,31 @@ export function openDatabase(config: StorageConfig): OpenDatabase {
   sqlite.pragma('synchronous = FULL')
   sqlite.pragma('busy_timeout = 5000')
   sqlite.pragma('foreign_keys = ON')
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) })
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) })
   return { db, dialect: 'sqlite', location: file, close: () => db.destroy() }
+}
+
+const STATEMENT_CACHE_SIZE = 500
+
+/**
+ * Kysely prepares every query afresh; compiling the SQL again costs more than running it for the
+ * small statements Verity makes (profile reads, statistics). The same SQL text reuses its prepared
+ * statement. Bounded: queries with a variable number of parameters make new texts.
+ */
+function withStatementCache(sqlite: SqliteDatabase.Database): { prepare(sql: string): SqliteDatabase.Statement; close(): void } {
+  const statements = new Map<string, SqliteDatabase.Statement>()
+  return {
+    prepare(sql) {
+      let statement = statements.get(sql)
+      if (statement === undefined) {
+        if (statements.size >= STATEMENT_CACHE_SIZE) statements.clear()
+        statement = sqlite.prepare(sql)
+        statements.set(sql, statement)
+      }
+      return statement
+    },
+    close: () => sqlite.close(),
+  }
 }
 
 /** Pool limits and timeouts come from VERITY_DB_POOL_MAX, VERITY_DB_CONNECT_TIMEOUT_MS, VERITY_DB_STATEMENT_TIMEOUT_MS. */

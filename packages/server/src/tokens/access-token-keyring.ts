@@ -1,12 +1,11 @@
-import { createSigner, createVerifier } from 'fast-jwt'
 import { VerityError } from '../errors/verity-error.js'
 import type { SigningKey } from '../storage/signing-key-repository.js'
 import { ACCESS_TOKEN_ISSUER, subjectOf, type AccessTokenClaims, type SessionClaims } from './access-token-claims.js'
+import { Hs256Key } from './hs256.js'
 
 interface KeyEntry {
   readonly id: string
-  readonly sign: (payload: object) => string
-  readonly verify: (token: string) => AccessTokenClaims
+  readonly hs256: Hs256Key
   /** After this time (ms) the key no longer verifies: every token it signed has expired. */
   readonly retiresAt: number
 }
@@ -34,17 +33,9 @@ export class AccessTokenKeyring {
       // A key stays in service until the last token it could have signed expires (plus a minute
       // of clock skew), so rotation never logs anyone out, and a leaked old key stops working.
       const retiresAt = successor ? Date.parse(successor.createdAt) + (ttlSeconds + 60) * 1000 : Infinity
-      const sign = createSigner({ key: key.key, algorithm: 'HS256', kid: key.id, header: { alg: 'HS256', typ: 'at+jwt' } })
-      const verifyToken = createVerifier({
-        key: key.key,
-        algorithms: ['HS256'],
-        allowedIss: ACCESS_TOKEN_ISSUER,
-        requiredClaims: ['exp', 'iat', 'aud', 'sub'],
-        cache: false,
-      })
-      const entry: KeyEntry = { id: key.id, sign, verify: verifyToken as (t: string) => AccessTokenClaims, retiresAt }
-      const header = sign({}).split('.')[0]!
-      this.#byHeader.set(header, entry)
+      const hs256 = new Hs256Key(key.key, { alg: 'HS256', typ: 'at+jwt', kid: key.id }, ACCESS_TOKEN_ISSUER)
+      const entry: KeyEntry = { id: key.id, hs256, retiresAt }
+      this.#byHeader.set(hs256.header, entry)
       signer = entry
     })
     this.#signer = signer!
@@ -56,8 +47,21 @@ export class AccessTokenKeyring {
 
   sign(session: SessionClaims, now: number = Date.now()): { token: string; expiresIn: number } {
     const iat = Math.floor(now / 1000)
-    const payload = { iss: ACCESS_TOKEN_ISSUER, sub: subjectOf(session), iat, exp: iat + this.#ttlSeconds, ...session }
-    return { token: this.#signer.sign(payload), expiresIn: this.#ttlSeconds }
+    // The claims in a fixed order; absent ones are undefined and left out of the JSON.
+    const payload = {
+      iss: ACCESS_TOKEN_ISSUER,
+      sub: subjectOf(session),
+      iat,
+      exp: iat + this.#ttlSeconds,
+      aud: session.aud,
+      trust: session.trust,
+      plt: session.plt,
+      sid: session.sid,
+      did: session.did,
+      uid: session.uid,
+      email: session.email,
+    }
+    return { token: this.#signer.hs256.sign(payload), expiresIn: this.#ttlSeconds }
   }
 
   /** The claims of a valid token; a VerityError token_invalid / token_expired otherwise. */
@@ -65,14 +69,12 @@ export class AccessTokenKeyring {
     const dot = token.indexOf('.')
     const entry = dot > 0 ? this.#byHeader.get(token.slice(0, dot)) : undefined
     if (!entry || now >= entry.retiresAt) throw invalid()
-    try {
-      return entry.verify(token)
-    } catch (error) {
-      if ((error as { code?: string }).code === 'FAST_JWT_EXPIRED') {
-        throw new VerityError('token_expired', undefined, { headers: bearerChallenge('invalid_token', 'The access token expired') })
-      }
-      throw invalid()
+    const verdict = entry.hs256.verify(token, now)
+    if (verdict.ok) return verdict.claims as unknown as AccessTokenClaims
+    if (verdict.reason === 'expired') {
+      throw new VerityError('token_expired', undefined, { headers: bearerChallenge('invalid_token', 'The access token expired') })
     }
+    throw invalid()
   }
 }
 

@@ -26,6 +26,19 @@ describe('FailureLimiter', () => {
     expect(limiter.retryAfterSeconds(failureLimitKey('app_1', 'web', 'email:42'), 1)).toBe(0)
   })
 
+  it('forgets identifiers whose refusals have left the window, so memory comes back after a flood', () => {
+    const limiter = new FailureLimiter({ limit: 10 })
+    for (let i = 0; i < 5_000; i++) limiter.recordRefusal(`k${i}`, i)
+    expect(limiter.size).toBe(5_000)
+    // Later traffic sweeps a few keys per call (no stall): 5,000 stale keys are gone within 200 calls.
+    for (let i = 0; i < 200; i++) limiter.retryAfterSeconds('someone', 5_000 + 60_000 + i)
+    expect(limiter.size).toBe(0)
+    // A key still in its window stays, with its count.
+    limiter.recordRefusal('recent', 200_000)
+    for (let i = 0; i < 200; i++) limiter.retryAfterSeconds('someone', 200_001 + i)
+    expect(limiter.size).toBe(1)
+  })
+
   it('keeps memory bounded under a flood of distinct identifiers', () => {
     const limiter = new FailureLimiter({ limit: 10, maxKeys: 1000 })
     for (let i = 0; i < 50_000; i++) limiter.recordRefusal(`k${i}`, i)

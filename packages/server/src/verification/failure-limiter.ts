@@ -11,6 +11,12 @@ export class FailureLimiter {
   readonly #windowMs: number
   readonly #maxKeys: number
   readonly #refusals = new Map<string, number[]>()
+  /**
+   * Keys whose refusals have all left the window limit nothing: a pass over the map, a few keys
+   * per call, drops them once a window, so memory comes back after a flood without a stall.
+   */
+  #nextSweepAt = -Infinity
+  #sweep: IterableIterator<[string, number[]]> | null = null
 
   constructor(options: { limit: number; windowMs?: number; maxKeys?: number }) {
     this.#limit = options.limit
@@ -20,6 +26,7 @@ export class FailureLimiter {
 
   /** Seconds to wait, or 0 when the identifier may try. */
   retryAfterSeconds(key: string, now: number): number {
+    this.#sweepSome(now)
     const times = this.#refusals.get(key)
     if (!times) return 0
     const recent = times.filter((t) => now - t < this.#windowMs)
@@ -32,6 +39,7 @@ export class FailureLimiter {
   }
 
   recordRefusal(key: string, now: number): void {
+    this.#sweepSome(now)
     let times = this.#refusals.get(key)
     if (!times) {
       if (this.#refusals.size >= this.#maxKeys) this.#evict(now)
@@ -44,6 +52,23 @@ export class FailureLimiter {
 
   get size(): number {
     return this.#refusals.size
+  }
+
+  #sweepSome(now: number, budget = 32): void {
+    if (this.#sweep === null) {
+      if (now < this.#nextSweepAt) return
+      this.#sweep = this.#refusals.entries()
+      this.#nextSweepAt = now + this.#windowMs
+    }
+    for (let i = 0; i < budget; i++) {
+      const next = this.#sweep.next()
+      if (next.done) {
+        this.#sweep = null
+        return
+      }
+      const [key, times] = next.value
+      if (now - times[times.length - 1]! >= this.#windowMs) this.#refusals.delete(key)
+    }
   }
 
   #evict(now: number): void {

@@ -1,5 +1,6 @@
 import { Command } from 'commander'
 import { parseServerConfig, type ConfigFlags } from '../../config/server-config.js'
+import { isClusterWorker, runClusterPrimary, runClusterWorker } from '../../runtime/serve-cluster.js'
 import { startServer } from '../../runtime/start-server.js'
 import type { CliIo } from '../cli-io.js'
 
@@ -12,8 +13,12 @@ export function serveCommand(io: CliIo): Command {
     .option('--database-url <url>', 'PostgreSQL instead of SQLite [env DATABASE_URL]')
     .option('--token-ttl <seconds>', 'access-token lifetime [env VERITY_TOKEN_TTL, default 900]')
     .option('--log-level <level>', 'fatal, error, warn, info, debug [env LOG_LEVEL, default info]')
+    .option('--workers <n>', 'processes serving the port together (node:cluster), at most one per core [env VERITY_WORKERS, default 1]')
     .action(async (flags: ConfigFlags) => {
       const config = parseServerConfig(flags, io.env, io.cwd)
+      // A forked worker runs this same command line; see runtime/serve-cluster.ts.
+      if (isClusterWorker()) return runClusterWorker(config, { announce: io.stderr })
+      if (config.workers > 1) return runClusterPrimary(config, { announce: io.stderr })
       const running = await startServer(config, { announce: io.stderr })
       await new Promise<void>((resolve) => {
         const stop = (signal: string) => {

@@ -1,0 +1,99 @@
+// The statistics flush writes many rows per statement (hand-written SQL for the two busy
+// statements): the same results as one statement per row, on SQLite and on PostgreSQL.
+import { mkdtempSync, rmSync } from 'node:fs'
+import { randomBytes } from 'node:crypto'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { pino } from 'pino'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { parseStorageConfig } from '../src/config/server-config.js'
+import { openVerityData, type VerityData } from '../src/runtime/open-verity-data.js'
+import { AppAdmin } from '../src/services/app-admin.js'
+import { AuthEventBuffer, FAILURES_KEPT_PER_APP, userKey } from '../src/services/auth-event-buffer.js'
+import type { AuthFailureEvent } from '../src/services/auth-events.js'
+import { freshPostgresDatabase } from './support/postgres-database.js'
+
+const T0 = Date.parse('2026-03-01T10:00:00.000Z')
+const iso = (ms: number) => new Date(ms).toISOString()
+
+describe.each(['sqlite', 'postgres'] as const)('statistics flush on %s', (backend) => {
+  let dir: string
+  let data: VerityData
+  let appId: string
+  let secretIds: string[]
+  let buffer: AuthEventBuffer
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'verity-flush-'))
+    const env = backend === 'postgres' ? { DATABASE_URL: await freshPostgresDatabase(), VERITY_MASTER_KEY: randomBytes(32).toString('hex') } : {}
+    data = await openVerityData(parseStorageConfig({ dataDir: dir }, env))
+    const admin = new AppAdmin({ db: data.db, apps: data.apps, onChange: async () => {} })
+    const created = await admin.createApp({ name: 'Flush', environment: 'test' }, 'test')
+    appId = created.app.id
+    await admin.rotateSecret(appId, 'ios', 'test')
+    secretIds = (await admin.listSecrets(appId, 'ios', 'test')).map((s) => s.id)
+    buffer = new AuthEventBuffer({ db: data.db, logger: pino({ level: 'silent' }), diagnose: () => 'unknown' })
+  })
+  afterAll(async () => {
+    await data?.close()
+    rmSync(dir, { recursive: true, force: true })
+  })
+
+  const attempt = (userId: string, at: number, secretId: string | null, outcome: 'verified' | 'missing' | 'invalid' = 'verified') =>
+    buffer.attempt({ at, appId, platform: 'ios', identity: { userId, email: null }, outcome, secretId, appVersion: '2.0.0', sdkVersion: null })
+
+  it('writes the latest attempt of each of hundreds of users, and never lets an older one win', async () => {
+    for (let i = 0; i < 250; i++) attempt(`user-${i}`, T0 + i, secretIds[0]!)
+    attempt('user-7', T0 + 1_000, secretIds[0]!, 'invalid') // the same user again: the latest counts
+    await buffer.flush()
+    const rows = await data.db.selectFrom('user_attempts').selectAll().where('app_id', '=', appId).execute()
+    expect(rows).toHaveLength(250)
+    const seven = rows.find((r) => r.user_key === userKey({ userId: 'user-7', email: null }))!
+    expect([seven.last_at, seven.outcome, seven.app_version]).toEqual([iso(T0 + 1_000), 'invalid', '2.0.0'])
+
+    attempt('user-7', T0 + 500, secretIds[0]!, 'missing') // arrives late, from before the stored one
+    attempt('user-8', T0 + 2_000, secretIds[0]!, 'missing')
+    await buffer.flush()
+    const after = await data.db.selectFrom('user_attempts').selectAll().where('app_id', '=', appId).execute()
+    const byKey = new Map(after.map((r) => [r.user_key, r]))
+    expect(byKey.get(userKey({ userId: 'user-7', email: null }))!.outcome).toBe('invalid')
+    expect(byKey.get(userKey({ userId: 'user-8', email: null }))!.outcome).toBe('missing')
+  })
+
+  it("sets each secret's own last use in one statement, and never moves it back", async () => {
+    const [a, b] = secretIds as [string, string]
+    attempt('s-1', T0 + 10_000, a)
+    attempt('s-2', T0 + 20_000, b)
+    await buffer.flush()
+    const lastUsed = async () =>
+      Object.fromEntries((await data.db.selectFrom('secrets').select(['id', 'last_used_at']).where('id', 'in', [a, b]).execute()).map((r) => [r.id, r.last_used_at]))
+    expect(await lastUsed()).toEqual({ [a]: iso(T0 + 10_000), [b]: iso(T0 + 20_000) })
+    attempt('s-3', T0 + 5_000, a) // older than what is stored
+    attempt('s-4', T0 + 30_000, b)
+    await buffer.flush()
+    expect(await lastUsed()).toEqual({ [a]: iso(T0 + 10_000), [b]: iso(T0 + 30_000) })
+  })
+
+  it('keeps the newest failures of an app, as many as the log holds', async () => {
+    const failure = (i: number): AuthFailureEvent => ({
+      at: T0 + i,
+      appId,
+      platform: 'ios',
+      identity: { userId: `f-${i}`, email: null },
+      appVersion: null,
+      refused: true,
+      code: 'user_hash_invalid',
+      proof: { type: 'user_hash', value: 'f'.repeat(64) },
+      tokenFailure: null,
+    })
+    const count = FAILURES_KEPT_PER_APP + 150
+    for (let i = 0; i < count; i++) buffer.failure(failure(i))
+    await buffer.flush()
+    const rows = await data.db.selectFrom('failures').select(['user_id']).where('app_id', '=', appId).execute()
+    expect(rows).toHaveLength(FAILURES_KEPT_PER_APP)
+    const kept = new Set(rows.map((r) => r.user_id))
+    expect(kept.has(`f-${count - 1}`)).toBe(true)
+    expect(kept.has('f-149')).toBe(false)
+    expect(kept.has('f-150')).toBe(true)
+  })
+})
