@@ -50,6 +50,21 @@ describe('two instances on one PostgreSQL', () => {
     expect(b.running.listener?.connected).toBe(true)
   })
 
+  it('the failure limit holds across instances: refusals on A and on B add up', async () => {
+    const { appId, secrets } = await a.createApp('Shared limit')
+    await a.admin('PATCH', `/admin/v1/apps/${appId}/platforms/web`, { enforced: true })
+    await within(PROPAGATION_MS, 'enforcement on B', async () => (await auth(b, { app_id: appId, user_id: 'probe' })).status === 401)
+    // The default limit is 10 refusals a minute per identifier: 5 through each instance.
+    for (let i = 0; i < 5; i++) {
+      expect((await auth(a, { app_id: appId, user_id: 'target', user_hash: '0'.repeat(64) })).status).toBe(401)
+      expect((await auth(b, { app_id: appId, user_id: 'target', user_hash: '0'.repeat(64) })).status).toBe(401)
+    }
+    const valid = { app_id: appId, user_id: 'target', user_hash: hmacHex(secrets.web, 'target') }
+    await within(PROPAGATION_MS, '429 on A', async () => (await auth(a, valid)).status === 429)
+    await within(PROPAGATION_MS, '429 on B', async () => (await auth(b, valid)).status === 429)
+    expect((await auth(b, { app_id: appId, user_id: 'bystander', user_hash: hmacHex(secrets.web, 'bystander') })).status).toBe(200)
+  })
+
   it('a secret rotated on A verifies on B within 2 s', async () => {
     const app = await a.createApp('rotate')
     await within(PROPAGATION_MS, 'the app reaches B', async () => (await auth(b, { app_id: app.appId })).status === 200)

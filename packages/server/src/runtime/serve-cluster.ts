@@ -3,7 +3,7 @@ import type { Logger } from 'pino'
 import type { ServerConfig } from '../config/server-config.js'
 import { ConfigError } from '../errors/config-error.js'
 import { createLogger } from '../logging/create-logger.js'
-import { FailureLimiter } from '../verification/failure-limiter.js'
+import type { RefusalTransport } from './shared-refusals.js'
 import { openVerityData } from './open-verity-data.js'
 import { ensureAdminKey, startServer, type RunningServer } from './start-server.js'
 
@@ -34,7 +34,7 @@ type ClusterMessage =
   | { readonly verity: 'refresh'; readonly origin: number; readonly id: number }
   | { readonly verity: 'refreshed'; readonly origin: number; readonly id: number }
   | { readonly verity: 'config-synced'; readonly id: number }
-  | { readonly verity: 'refusal'; readonly key: string; readonly at: number }
+  | { readonly verity: 'refusals'; readonly batch: string }
 
 function isClusterMessage(message: unknown): message is ClusterMessage {
   return typeof message === 'object' && message !== null && typeof (message as { verity?: unknown }).verity === 'string'
@@ -112,7 +112,7 @@ export async function runClusterPrimary(config: ServerConfig, options: ClusterOp
         settleSync(key)
         break
       }
-      case 'refusal': {
+      case 'refusals': {
         for (const other of ready) if (other !== worker) send(other, message)
         break
       }
@@ -177,26 +177,6 @@ export async function runClusterPrimary(config: ServerConfig, options: ClusterOp
 // ---------------------------------------------------------------------------------------------
 // Worker
 
-/** A failure limiter that tells the other workers of every refusal it counts. */
-export class SharedFailureLimiter extends FailureLimiter {
-  readonly #share: (key: string, at: number) => void
-
-  constructor(options: ConstructorParameters<typeof FailureLimiter>[0], share: (key: string, at: number) => void) {
-    super(options)
-    this.#share = share
-  }
-
-  override recordRefusal(key: string, now: number): void {
-    super.recordRefusal(key, now)
-    this.#share(key, now)
-  }
-
-  /** A refusal another worker counted. */
-  recordShared(key: string, at: number): void {
-    super.recordRefusal(key, at)
-  }
-}
-
 /** Runs one worker until it is told to stop (SIGTERM, SIGINT, or the primary going away). */
 export async function runClusterWorker(config: ServerConfig, options: ClusterOptions): Promise<void> {
   const workerId = cluster.worker?.id ?? 0
@@ -207,11 +187,16 @@ export async function runClusterWorker(config: ServerConfig, options: ClusterOpt
 
   let syncId = 0
   const syncs = new Map<number, () => void>()
-  const limiter = new SharedFailureLimiter({ limit: config.failureLimit }, (key, at) => send({ verity: 'refusal', key, at }))
+  // Refusal batches between workers, relayed by the primary (on PostgreSQL, NOTIFY carries them instead).
+  const refusalHandlers: Array<(batch: string) => void> = []
+  const refusalTransport: RefusalTransport = {
+    send: (batch) => send({ verity: 'refusals', batch }),
+    onReceive: (handler) => refusalHandlers.push(handler),
+  }
   const running: RunningServer = await startServer(config, {
     logger,
     announce: options.announce,
-    limiter,
+    refusalTransport,
     onConfigChange: () =>
       new Promise<void>((resolve) => {
         const id = ++syncId
@@ -247,8 +232,8 @@ export async function runClusterWorker(config: ServerConfig, options: ClusterOpt
       const done = syncs.get(message.id)
       syncs.delete(message.id)
       done?.()
-    } else if (message.verity === 'refusal') {
-      limiter.recordShared(message.key, message.at)
+    } else if (message.verity === 'refusals') {
+      for (const handler of refusalHandlers) handler(message.batch)
     }
   })
   send({ verity: 'ready', url: running.url })

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { Logger } from 'pino'
@@ -33,6 +34,8 @@ import { AuthEventBuffer } from '../services/auth-event-buffer.js'
 import { diagnoseFailure } from '../services/diagnose-failure.js'
 import { MessengerAuth } from '../services/messenger-auth.js'
 import { FailureLimiter } from '../verification/failure-limiter.js'
+import { postgresRefusalTransport } from './postgres-refusal-transport.js'
+import { SharedRefusals, type RefusalTransport } from './shared-refusals.js'
 import { DiagnosisBudget, type DiagnosisBudgetOptions } from '../verification/work-budget.js'
 import { openVerityData, type VerityData } from './open-verity-data.js'
 import { VERSION } from './version.js'
@@ -67,8 +70,11 @@ export interface StartOptions {
   readonly shutdownGraceMs?: number
   /** Overrides the diagnosis budget (tests freeze its clock to make a flood deterministic). */
   readonly diagnosisBudget?: DiagnosisBudgetOptions
-  /** The failure limiter (`serve --workers` passes one that shares refusals between workers). */
-  readonly limiter?: FailureLimiter
+  /**
+   * How refusals reach the other processes when there is no PostgreSQL to carry them
+   * (`serve --workers` on SQLite passes its IPC channel).
+   */
+  readonly refusalTransport?: RefusalTransport
   /**
    * Runs after a configuration write through this process has been applied here, before the
    * request that made it is answered (`serve --workers` waits for the other workers to apply it).
@@ -137,7 +143,13 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
   })
   events.start()
 
-  const limiter = options.limiter ?? new FailureLimiter({ limit: config.failureLimit })
+  // On PostgreSQL, NOTIFY reaches every process (other instances and sibling workers alike).
+  const refusalTransport: RefusalTransport | null = listener
+    ? postgresRefusalTransport(data.db, listener, (error) => logger.warn({ err: error }, 'could not share refusals with other instances'))
+    : (options.refusalTransport ?? null)
+  const localLimiter = new FailureLimiter({ limit: config.failureLimit })
+  const sharedRefusals = refusalTransport ? new SharedRefusals({ limiter: localLimiter, transport: refusalTransport, processId: randomUUID() }) : null
+  const limiter = sharedRefusals ?? localLimiter
   const auth = new MessengerAuth({ cache, limiter, deviceIds: data.deviceIds, events })
   const admin = new AppAdmin({
     db: data.db,
@@ -231,6 +243,8 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
       const grace = setTimeout(() => server.closeAllConnections(), options.shutdownGraceMs ?? 20_000)
       await drained
       clearTimeout(grace)
+      // Refusals still pending must reach the others before this process's count is gone.
+      sharedRefusals?.flush()
       cache.stop()
       await listener?.stop()
       metrics.stop()

@@ -3,7 +3,8 @@ import type { DeviceIds } from '../crypto/device-ids.js'
 import { VerityError } from '../errors/verity-error.js'
 import { checkProof, type Proof, type ProofOutcome } from '../verification/check-proof.js'
 import { decideSession } from '../verification/decide-session.js'
-import { failureLimitKey, type FailureLimiter } from '../verification/failure-limiter.js'
+import { failureLimitKey } from '../verification/failure-limiter.js'
+import type { RefusalLimiter } from '../runtime/shared-refusals.js'
 import { identityKey, type ClaimedIdentity } from '../verification/identity.js'
 import type { Platform } from '../verification/platforms.js'
 import type { AuthEventSink } from './auth-events.js'
@@ -38,7 +39,7 @@ export interface AuthResponse {
 
 export interface MessengerAuthDeps {
   readonly cache: ConfigCache
-  readonly limiter: FailureLimiter
+  readonly limiter: RefusalLimiter
   readonly deviceIds: DeviceIds
   readonly events: AuthEventSink
 }
