@@ -1,17 +1,9 @@
 import type { Kysely } from 'kysely'
-import type { Database } from '../storage/schema.js'
+import type { AuditEventsTable, Database } from '../storage/schema.js'
 import { decodeCursor, nextCursor, pageSize } from './pagination.js'
 
-export interface AuditEventView {
-  id: string
-  at: string
-  actor: string
-  action: string
-  app_id: string | null
-  platform: string | null
-  target: string | null
-  details: Record<string, unknown> | null
-}
+/** A stored event, with its details parsed from JSON. */
+export type AuditEventView = Omit<AuditEventsTable, 'details'> & { details: Record<string, unknown> | null }
 
 /** Who changed which setting or secret, when: newest first. Never holds a secret value. */
 export async function listAuditEvents(
