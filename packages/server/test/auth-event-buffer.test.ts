@@ -60,18 +60,22 @@ describe.each(['sqlite', 'postgres'] as const)('statistics flush on %s', (backen
     expect(byKey.get(userKey({ userId: 'user-8', email: null }))!.outcome).toBe('missing')
   })
 
-  it("sets each secret's own last use in one statement, and never moves it back", async () => {
+  it("writes each secret's first use at once, then at most once a minute, and never moves it back", async () => {
     const [a, b] = secretIds as [string, string]
-    attempt('s-1', T0 + 10_000, a)
-    attempt('s-2', T0 + 20_000, b)
-    await buffer.flush()
     const lastUsed = async () =>
       Object.fromEntries((await data.db.selectFrom('secrets').select(['id', 'last_used_at']).where('id', 'in', [a, b]).execute()).map((r) => [r.id, r.last_used_at]))
-    expect(await lastUsed()).toEqual({ [a]: iso(T0 + 10_000), [b]: iso(T0 + 20_000) })
-    attempt('s-3', T0 + 5_000, a) // older than what is stored
-    attempt('s-4', T0 + 30_000, b)
+    // (a was last written at T0 + 1 s by the test above.)
+    attempt('s-1', T0 + 120_000, a)
+    attempt('s-2', T0 + 130_000, b)
     await buffer.flush()
-    expect(await lastUsed()).toEqual({ [a]: iso(T0 + 10_000), [b]: iso(T0 + 30_000) })
+    expect(await lastUsed()).toEqual({ [a]: iso(T0 + 120_000), [b]: iso(T0 + 130_000) })
+    attempt('s-3', T0 + 100_000, a) // older than what is stored
+    attempt('s-4', T0 + 150_000, b) // within the minute: not written yet
+    await buffer.flush()
+    expect(await lastUsed()).toEqual({ [a]: iso(T0 + 120_000), [b]: iso(T0 + 130_000) })
+    attempt('s-5', T0 + 190_000, b) // a minute on: written
+    await buffer.flush()
+    expect(await lastUsed()).toEqual({ [a]: iso(T0 + 120_000), [b]: iso(T0 + 190_000) })
   })
 
   it('keeps the newest failures of an app, as many as the log holds', async () => {

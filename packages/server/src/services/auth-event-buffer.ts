@@ -94,6 +94,9 @@ function newestPerApp(failures: readonly AuthFailureEvent[], keep: number): Auth
   return kept.reverse()
 }
 
+/** A secret's last_used_at is written at most this often (its first use at once). */
+export const LAST_USE_PRECISION_MS = 60_000
+
 export function userKey(identity: ClaimedIdentity): string {
   return createHash('sha256').update(identityKey(identity), 'utf8').digest('base64url').slice(0, 22)
 }
@@ -140,6 +143,12 @@ export class AuthEventBuffer implements AuthEventSink {
   readonly #deps: AuthEventBufferDeps
   #attempts = new Map<string, PendingAttempt>()
   #secretsUsed = new Map<string, number>()
+  /**
+   * When each secret's last use was last written. "Last used" answers "is this old secret still
+   * in use?", which needs minutes, not seconds: writing it once a minute per secret instead of
+   * every second spares SQLite a thousand row updates a second on a busy server with many apps.
+   */
+  readonly #lastUseWritten = new Map<string, number>()
   #failures: AuthFailureEvent[] = []
   #attributes: PendingAttributes[] = []
   #dropped = 0
@@ -235,7 +244,10 @@ export class AuthEventBuffer implements AuthEventSink {
 
   async #flush(): Promise<void> {
     const attempts = this.#attempts
-    const secretsUsed = this.#secretsUsed
+    const secretsUsed = new Map<string, number>()
+    for (const [id, at] of this.#secretsUsed) {
+      if (at - (this.#lastUseWritten.get(id) ?? -Infinity) >= LAST_USE_PRECISION_MS) secretsUsed.set(id, at)
+    }
     const failures = this.#failures
     const attributes = this.#attributes
     if (attempts.size + secretsUsed.size + failures.length + attributes.length === 0) return
@@ -294,6 +306,7 @@ export class AuthEventBuffer implements AuthEventSink {
       this.#requeue(attempts, secretsUsed, failures, attributes)
       throw error
     }
+    for (const [id, at] of secretsUsed) this.#lastUseWritten.set(id, at)
     for (const a of attributes) {
       await this.#deps.onSignedAttributes?.(a.appId, a.identity, a.attributes, a.at)
     }
