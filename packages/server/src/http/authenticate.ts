@@ -43,6 +43,6 @@ export function authenticateMessenger(req: IncomingMessage, cache: ConfigCache):
 /** Whether a verified token's app and secret still stand; long-lived streams re-check it. */
 export function isSessionCurrent(claims: AccessTokenClaims, cache: ConfigCache): boolean {
   const app = cache.app(claims.aud)
-  const revoked = claims.trust === 'verified' && (!app || claims.sid === undefined || !isActiveSecret(app, claims.plt, claims.sid))
-  return app !== undefined && !revoked
+  if (!app) return false
+  return claims.trust !== 'verified' || (claims.sid !== undefined && isActiveSecret(app, claims.plt, claims.sid))
 }

@@ -95,8 +95,7 @@ export function createRequestHandler(deps: RequestHandlerDeps) {
         reply = await runRoute(match.route, match.params, req, res, url, q, requestId)
       }
     } catch (error) {
-      if (metrics && isStorageUnavailable(error)) metrics.databaseError('request')
-      reply = errorReply(error, logger, requestId, req.method, path)
+      reply = errorReply(error, logger, requestId, req.method, path, metrics)
     }
     if (reply.status === 0) return // streamed by the handler
     const hasBody = reply.body !== undefined
@@ -144,11 +143,11 @@ export function createRequestHandler(deps: RequestHandlerDeps) {
   }
 }
 
-function errorReply(error: unknown, logger: Logger, requestId: string, method: string | undefined, path: string): Reply {
+function errorReply(error: unknown, logger: Logger, requestId: string, method: string | undefined, path: string, metrics: RequestHandlerDeps['metrics']): Reply {
   if (isStorageUnavailable(error)) {
-    logger.error({ reqId: requestId, method, path, err: error }, 'storage unavailable')
-    const unavailable = new VerityError('unavailable', 'The database cannot be reached. Retry shortly.', { headers: { 'Retry-After': '5' } })
-    return { status: 503, headers: unavailable.headers, body: { error: { code: unavailable.code, message: unavailable.message } } }
+    metrics?.databaseError('request')
+    // Logged once below, with the database's error as the cause.
+    error = new VerityError('unavailable', 'The database cannot be reached. Retry shortly.', { headers: { 'Retry-After': '5' }, cause: error })
   }
   if (error instanceof VerityError) {
     if (error.status >= 500) logger.error({ reqId: requestId, method, path, code: error.code, err: error.cause }, error.message)

@@ -48,6 +48,7 @@ export class MessageFeed {
   #generation = 0
   #polling: Promise<void> | null = null
   #failing = false
+  #wakePending = false
 
   constructor(options: MessageFeedOptions) {
     this.#source = options.source
@@ -86,6 +87,21 @@ export class MessageFeed {
     if (this.#timer) clearTimeout(this.#timer)
     this.#timer = null
     this.#seen.clear()
+  }
+
+  /**
+   * Another process wrote a message (PostgreSQL NOTIFY): poll now rather than at the next tick.
+   * A poll already running may have read before that commit, so it is followed by one more.
+   */
+  wake(): void {
+    if (this.#listeners.size === 0 || this.#wakePending) return
+    this.#wakePending = true
+    void this.poll()
+      .then(() => {
+        this.#wakePending = false
+        return this.poll()
+      })
+      .catch(() => {})
   }
 
   /** One poll; exposed so tests can drive the feed without waiting. */

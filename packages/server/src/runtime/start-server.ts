@@ -161,23 +161,10 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
   })
 
   const conversationRepository = new ConversationRepository(data.db)
-  // One poll loop per process feeds every live stream (the messages table is the only channel
-  // between processes, so it works the same on SQLite and PostgreSQL).
+  // One poll loop per process feeds every live stream, on SQLite and PostgreSQL alike; on
+  // PostgreSQL a message written by another instance also wakes it at once (NOTIFY).
   const feed = new MessageFeed({ source: conversationRepository, logger })
-  // PostgreSQL: a message written by another instance wakes the feed at once (its poll is the net).
-  // A poll already running may have read before that commit: let it finish, then poll again.
-  let wakePending = false
-  listener?.subscribe(MESSAGES_CHANNEL, () => {
-    if (feed.listenerCount === 0 || wakePending) return
-    wakePending = true
-    void feed
-      .poll()
-      .then(() => {
-        wakePending = false
-        return feed.poll()
-      })
-      .catch(() => {})
-  })
+  listener?.subscribe(MESSAGES_CHANNEL, () => feed.wake())
   const conversations = new Conversations({
     repo: conversationRepository,
     feed,
