@@ -26,3 +26,31 @@ describe('parseServerConfig', () => {
     expect(() => parseServerConfig(flags, env)).toThrow(message)
   })
 })
+
+describe('abuse limits', () => {
+  it('have the documented defaults', () => {
+    expect(parseServerConfig({}, {}).limits).toEqual({
+      trustedProxies: [],
+      streamsPerSession: 5,
+      streamsPerClient: 200,
+      clientSessionRate: 120,
+      sessionWriteRate: 30,
+      adminGuessRate: 20,
+    })
+  })
+
+  it('read trusted proxies as a comma-separated list', () => {
+    expect(parseServerConfig({}, { VERITY_TRUSTED_PROXIES: '10.0.0.0/8, ::1' }).limits.trustedProxies).toEqual(['10.0.0.0/8', '::1'])
+  })
+
+  it.each([
+    [{ VERITY_TRUSTED_PROXIES: 'proxy.internal' }, /VERITY_TRUSTED_PROXIES/],
+    [{ VERITY_STREAMS_PER_SESSION: '0' }, /VERITY_STREAMS_PER_SESSION/],
+    [{ VERITY_STREAMS_PER_CLIENT: 'many' }, /VERITY_STREAMS_PER_CLIENT/],
+    [{ VERITY_CLIENT_SESSION_RATE: '-1' }, /VERITY_CLIENT_SESSION_RATE/],
+    [{ VERITY_SESSION_WRITE_RATE: '1.5' }, /VERITY_SESSION_WRITE_RATE/],
+    [{ VERITY_ADMIN_GUESS_RATE: '0' }, /VERITY_ADMIN_GUESS_RATE/],
+  ])('refuses %j with a message naming the variable', (env, message) => {
+    expect(() => parseServerConfig({}, env)).toThrow(message)
+  })
+})

@@ -1,5 +1,6 @@
 import { resolve } from 'node:path'
 import { ConfigError } from '../errors/config-error.js'
+import { TrustedProxies } from '../network/client-address.js'
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
 
@@ -18,6 +19,22 @@ export interface StorageConfig {
   readonly dbStatementTimeoutMs: number
 }
 
+/** What anyone can do without a proof is bounded (API.md, "Abuse limits"); each bound is a setting. */
+export interface AbuseLimits {
+  /** Addresses or CIDR ranges whose X-Forwarded-For is believed (VERITY_TRUSTED_PROXIES). */
+  readonly trustedProxies: readonly string[]
+  /** Live streams one access token may hold open (VERITY_STREAMS_PER_SESSION). */
+  readonly streamsPerSession: number
+  /** Live streams one client address may hold open (VERITY_STREAMS_PER_CLIENT). */
+  readonly streamsPerClient: number
+  /** Sessions without a proof (anonymous or unverified) one client address may start a minute (VERITY_CLIENT_SESSION_RATE). */
+  readonly clientSessionRate: number
+  /** Conversations and messages one messenger session may write a minute (VERITY_SESSION_WRITE_RATE). */
+  readonly sessionWriteRate: number
+  /** Admin key, API token and sign-in guesses one client address may make a minute (VERITY_ADMIN_GUESS_RATE). */
+  readonly adminGuessRate: number
+}
+
 export interface ServerConfig extends StorageConfig {
   readonly port: number
   readonly host: string
@@ -33,6 +50,7 @@ export interface ServerConfig extends StorageConfig {
   readonly configMaxAgeMs: number
   /** When set, GET /metrics needs `Authorization: Bearer <this>` (VERITY_METRICS_TOKEN). */
   readonly metricsToken: string | null
+  readonly limits: AbuseLimits
 }
 
 /** Values from command-line flags; undefined means "not given", so the environment decides. */
@@ -118,6 +136,7 @@ export function parseServerConfig(flags: ConfigFlags, env: Env, cwd = process.cw
   if (metricsSrc && metricsSrc.value.length < 16) {
     fail('metrics token', null, 'VERITY_METRICS_TOKEN', `it must be at least 16 characters (it has ${metricsSrc.value.length}); make one with \`openssl rand -hex 16\``)
   }
+  const limits = parseAbuseLimits(env)
   return Object.freeze({
     ...storage,
     port,
@@ -129,5 +148,26 @@ export function parseServerConfig(flags: ConfigFlags, env: Env, cwd = process.cw
     workers,
     configMaxAgeMs,
     metricsToken: metricsSrc?.value ?? null,
+    limits,
+  })
+}
+
+function parseAbuseLimits(env: Env): AbuseLimits {
+  const setting = (envName: string, name: string, fallback: number, max: number): number =>
+    integer(pick(undefined, null, env, envName), fallback, 1, max, name, null, envName)
+  const proxiesSrc = pick(undefined, null, env, 'VERITY_TRUSTED_PROXIES')
+  const trustedProxies = proxiesSrc ? proxiesSrc.value.split(',').map((s) => s.trim()).filter(Boolean) : []
+  try {
+    new TrustedProxies(trustedProxies)
+  } catch (error) {
+    fail('trusted proxies', null, 'VERITY_TRUSTED_PROXIES', `${(error as Error).message} (give addresses or CIDR ranges, comma-separated)`)
+  }
+  return Object.freeze({
+    trustedProxies: Object.freeze(trustedProxies),
+    streamsPerSession: setting('VERITY_STREAMS_PER_SESSION', 'live streams per session', 5, 10_000),
+    streamsPerClient: setting('VERITY_STREAMS_PER_CLIENT', 'live streams per client address', 200, 1_000_000),
+    clientSessionRate: setting('VERITY_CLIENT_SESSION_RATE', 'sessions without proof per client address a minute', 120, 10_000_000),
+    sessionWriteRate: setting('VERITY_SESSION_WRITE_RATE', 'messenger writes per session a minute', 30, 1_000_000),
+    adminGuessRate: setting('VERITY_ADMIN_GUESS_RATE', 'admin credential guesses per client address a minute', 20, 1_000_000),
   })
 }

@@ -9,6 +9,7 @@ import type { Reply, Route } from './route.js'
 import type { Router } from './router.js'
 import { validate } from './validation.js'
 import { isStorageUnavailable } from '../storage/storage-errors.js'
+import { clientAddress, type TrustedProxies } from '../network/client-address.js'
 
 export const MESSENGER_BODY_LIMIT = 16 * 1024
 export const ADMIN_BODY_LIMIT = 64 * 1024
@@ -62,6 +63,7 @@ export interface RequestHandlerDeps {
   readonly router: Router
   readonly cache: ConfigCache
   readonly logger: Logger
+  readonly trustedProxies: TrustedProxies
   /** Prometheus counters: told of every answered request and of every storage failure. */
   readonly metrics?: { observeRequest(path: string, status: number, ms: number): void; databaseError(source: 'request'): void }
 }
@@ -70,7 +72,7 @@ const REQUEST_ID = /^[\w-]{1,64}$/
 
 /** The one place where a request becomes a reply: routing, authentication, body, validation, errors. */
 export function createRequestHandler(deps: RequestHandlerDeps) {
-  const { router, cache, logger, metrics } = deps
+  const { router, cache, logger, metrics, trustedProxies } = deps
   const logRequests = logger.isLevelEnabled('info')
   const timed = logRequests || metrics !== undefined
 
@@ -139,7 +141,8 @@ export function createRequestHandler(deps: RequestHandlerDeps) {
     else if (raw !== undefined) throw new VerityError('invalid_request', 'This endpoint takes no body.')
     let query: unknown
     if (route.query) query = validate(route.query, q === -1 ? {} : Object.fromEntries(new URLSearchParams(url.slice(q + 1))), 'query')
-    return route.handle({ req, params, body, query, requestId, actor, session }, res)
+    const client = clientAddress(req.socket.remoteAddress, req.headers['x-forwarded-for'], trustedProxies)
+    return route.handle({ req, params, body, query, requestId, actor, session, client }, res)
   }
 }
 

@@ -16,6 +16,8 @@ export interface RequestContext<Body = unknown, Query = unknown> {
   readonly actor: string
   /** Set on messenger routes: the verified access token's claims. */
   readonly session: AccessTokenClaims | null
+  /** The client's address, as per-client limits count it (VERITY_TRUSTED_PROXIES). */
+  readonly client: string
 }
 
 export interface Reply {

@@ -39,6 +39,7 @@ import { SharedRefusals, type RefusalTransport } from './shared-refusals.js'
 import { DiagnosisBudget, type DiagnosisBudgetOptions } from '../verification/work-budget.js'
 import { openVerityData, type VerityData } from './open-verity-data.js'
 import { VERSION } from './version.js'
+import { TrustedProxies } from '../network/client-address.js'
 
 export interface RunningServer {
   readonly url: string
@@ -199,7 +200,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     listener,
     pool: data.poolStats ?? null,
   })
-  const handler = createRequestHandler({ router: new Router(routes), cache, logger, metrics })
+  const handler = createRequestHandler({ router: new Router(routes), cache, logger, metrics, trustedProxies: new TrustedProxies(config.limits.trustedProxies) })
   const server = createServer({ keepAliveTimeout: 65_000, headersTimeout: 10_000, requestTimeout: 30_000 }, (req, res) => {
     void handler(req, res)
   })
