@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander'
 import { VERSION } from '../runtime/version.js'
 import { EXIT, toCliExit, type CliIo } from './cli-io.js'
 import { appsCommand } from './commands/apps-command.js'
+import { backupCommand, restoreCommand } from './commands/backup-commands.js'
 import { enforceCommand } from './commands/enforce-command.js'
 import { hashCommand } from './commands/hash-command.js'
 import { rolloutCommand } from './commands/rollout-command.js'
@@ -16,7 +17,7 @@ export function buildProgram(io: CliIo): Command {
     .description('Verity: identity verification for in-app messengers')
     .version(VERSION)
     .showHelpAfterError('(add --help for usage)')
-  for (const command of [serveCommand(io), migrateCommand(io), keysCommand(io), hashCommand(io), appsCommand(io), secretsCommand(io), enforceCommand(io), verifyCommand(io), rolloutCommand(io)]) {
+  for (const command of [serveCommand(io), migrateCommand(io), keysCommand(io), hashCommand(io), appsCommand(io), secretsCommand(io), enforceCommand(io), verifyCommand(io), rolloutCommand(io), backupCommand(io), restoreCommand(io)]) {
     program.addCommand(command)
   }
   return program
