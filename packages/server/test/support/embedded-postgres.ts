@@ -47,6 +47,8 @@ export interface EmbeddedPostgresOptions {
   readonly settings?: Readonly<Record<string, string>>
   /** How long to wait for "ready to accept connections". */
   readonly startTimeoutMs?: number
+  /** Another PostgreSQL's bin folder (e.g. Debian's /usr/lib/postgresql/15/bin) instead of the package's. */
+  readonly binDir?: string
 }
 
 interface Runner {
@@ -129,7 +131,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions = {
   }
   let child: ChildProcess | null = null
   try {
-    const bin = usableBinaries(root, run)
+    const bin = options.binDir ? { initdb: join(options.binDir, 'initdb'), postgres: join(options.binDir, 'postgres') } : usableBinaries(root, run)
     const init = spawnSync(
       bin.initdb,
       ['-D', dataDir, '-U', 'postgres', '--pwfile', pwFile, '-A', 'scram-sha-256', '--no-sync', '--locale=C', '-E', 'UTF8'],
