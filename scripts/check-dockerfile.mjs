@@ -77,8 +77,9 @@ function applyStage(stage, root, stageRoots, env) {
         console.log(`  (skipped here: ${args.slice(0, 60)}…)`)
         continue
       }
-      // Absolute paths in the image map into this stage's root.
-      run(args.replaceAll(' /var/lib/', ` ${root}/var/lib/`), cwd, env)
+      // Absolute paths in the image map into this stage's root; the image's user `node` (from the
+      // base image) is `nobody` here.
+      run(args.replaceAll(' /var/lib/', ` ${root}/var/lib/`).replaceAll('chown node:node', 'chown nobody:nogroup'), cwd, env)
     }
   }
   return cwd
