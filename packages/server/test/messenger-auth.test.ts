@@ -150,17 +150,21 @@ describe('POST /v1/messenger/auth: identity verification end to end', () => {
     app.secretIds.web = rotated.body.secret.id
   })
 
-  it('429 after VERITY_FAILURE_LIMIT refusals for one identifier, even with a valid proof; others unaffected', async () => {
+  it('429 after VERITY_FAILURE_LIMIT refusals for one identifier; a valid proof still passes; others unaffected', async () => {
     await enforce('web', true)
     try {
       for (let i = 0; i < 3; i++) expect((await auth({ user_id: 'victim', user_hash: '0'.repeat(64) })).status).toBe(401)
-      const blocked = await auth({ user_id: 'victim', user_hash: hmacHex(app.secrets.web, 'victim') })
+      const blocked = await auth({ user_id: 'victim', user_hash: '1'.repeat(64) })
       expect(blocked.status).toBe(429)
       expect(blocked.body.error.code).toBe('rate_limited')
+      expect(blocked.body.error.message).toMatch(/failed attempts/)
       expect(Number(blocked.headers.get('retry-after'))).toBeGreaterThan(0)
-      expect((await auth({ user_id: 'bystander', user_hash: hmacHex(app.secrets.web, 'bystander') })).status).toBe(200)
-      const otherPlatform = await server.request('POST', '/v1/messenger/auth', { body: { app_id: app.appId, platform: 'ios', user_id: 'victim', user_hash: hmacHex(app.secrets.ios, 'victim') } })
+      expect((await auth({ user_id: 'victim' })).status).toBe(429)
+      expect((await auth({ user_id: 'victim', user_hash: hmacHex(app.secrets.web, 'victim') })).body.user).toMatchObject({ user_id: 'victim', verified: true })
+      expect((await auth({ user_id: 'bystander', user_hash: '0'.repeat(64) })).status).toBe(401)
+      const otherPlatform = await server.request('POST', '/v1/messenger/auth', { body: { app_id: app.appId, platform: 'ios', user_id: 'victim', user_hash: '0'.repeat(64) } })
       expect(otherPlatform.status).toBe(200)
+      expect(otherPlatform.body.user.verified).toBe(false)
     } finally {
       await enforce('web', false)
     }

@@ -32,7 +32,7 @@ export const ERROR_CATALOGUE = {
   },
   payload_too_large: { status: 413, message: 'The request body is too large.' },
   unsupported_media_type: { status: 415, message: 'Send the body as JSON with Content-Type: application/json.' },
-  rate_limited: { status: 429, message: 'Too many failed attempts for this user. Retry later.' },
+  rate_limited: { status: 429, message: 'Too many requests: a limit was reached. Retry later.' },
   internal_error: { status: 500, message: 'Something went wrong on our side. It has been logged.' },
   unavailable: { status: 503, message: 'Verity cannot serve this request right now. Retry later.' },
 } as const satisfies Record<string, { status: number; message: string }>

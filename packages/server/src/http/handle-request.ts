@@ -10,6 +10,7 @@ import type { Router } from './router.js'
 import { validate } from './validation.js'
 import { isStorageUnavailable } from '../storage/storage-errors.js'
 import { clientAddress, type TrustedProxies } from '../network/client-address.js'
+import type { GuessGuard } from '../limits/guess-guard.js'
 
 export const MESSENGER_BODY_LIMIT = 16 * 1024
 export const ADMIN_BODY_LIMIT = 64 * 1024
@@ -64,6 +65,8 @@ export interface RequestHandlerDeps {
   readonly cache: ConfigCache
   readonly logger: Logger
   readonly trustedProxies: TrustedProxies
+  /** Admin credential guesses per client address (VERITY_ADMIN_GUESS_RATE). */
+  readonly adminGuesses: GuessGuard
   /** Prometheus counters: told of every answered request and of every storage failure. */
   readonly metrics?: { observeRequest(path: string, status: number, ms: number): void; databaseError(source: 'request'): void }
 }
@@ -72,7 +75,7 @@ const REQUEST_ID = /^[\w-]{1,64}$/
 
 /** The one place where a request becomes a reply: routing, authentication, body, validation, errors. */
 export function createRequestHandler(deps: RequestHandlerDeps) {
-  const { router, cache, logger, metrics, trustedProxies } = deps
+  const { router, cache, logger, metrics, trustedProxies, adminGuesses } = deps
   const logRequests = logger.isLevelEnabled('info')
   const timed = logRequests || metrics !== undefined
 
@@ -129,9 +132,10 @@ export function createRequestHandler(deps: RequestHandlerDeps) {
     q: number,
     requestId: string,
   ): Promise<Reply> {
+    const client = clientAddress(req.socket.remoteAddress, req.headers['x-forwarded-for'], trustedProxies)
     let actor = ''
     let session = null
-    if (route.audience === 'admin') actor = authenticateAdmin(req, cache)
+    if (route.audience === 'admin') actor = adminGuesses.check(client, req.headers.authorization !== undefined, () => authenticateAdmin(req, cache))
     else if (route.audience === 'messenger') session = authenticateMessenger(req, cache)
 
     const limit = route.bodyLimit ?? (route.audience === 'messenger' ? MESSENGER_BODY_LIMIT : ADMIN_BODY_LIMIT)
@@ -141,7 +145,6 @@ export function createRequestHandler(deps: RequestHandlerDeps) {
     else if (raw !== undefined) throw new VerityError('invalid_request', 'This endpoint takes no body.')
     let query: unknown
     if (route.query) query = validate(route.query, q === -1 ? {} : Object.fromEntries(new URLSearchParams(url.slice(q + 1))), 'query')
-    const client = clientAddress(req.socket.remoteAddress, req.headers['x-forwarded-for'], trustedProxies)
     return route.handle({ req, params, body, query, requestId, actor, session, client }, res)
   }
 }

@@ -77,7 +77,8 @@ export function buildOpenApiDocument(routes: readonly Route[], version: string):
             { description: doc.description, ...(doc.schema && { content: { 'application/json': { schema: schemaOf(doc.schema, 'output', components) } } }) },
           ]),
         ),
-        ...errorResponses(route.errors),
+        // Every admin route sits behind the guard on admin key guesses (http/handle-request.ts).
+        ...errorResponses(route.audience === 'admin' && !route.errors.includes('rate_limited') ? [...route.errors, 'rate_limited'] : route.errors),
       },
     }
     paths[route.path] = { ...paths[route.path], [route.method.toLowerCase()]: operation }
@@ -106,7 +107,12 @@ export function buildOpenApiDocument(routes: readonly Route[], version: string):
         },
       },
       securitySchemes: {
-        adminKey: { type: 'http', scheme: 'bearer', description: 'An admin key (VERITY_ADMIN_KEY, or the key printed on first start).' },
+        adminKey: {
+          type: 'http',
+          scheme: 'bearer',
+          description:
+            'An admin key (VERITY_ADMIN_KEY, or the key printed on first start). After VERITY_ADMIN_GUESS_RATE wrong keys a minute from one client address, every call from it gets 429, the right key too.',
+        },
         accessToken: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'The access_token from POST /v1/messenger/auth.' },
       },
     },

@@ -3,7 +3,9 @@ import type { Logger } from 'pino'
 import type { ServerConfig } from '../config/server-config.js'
 import { ConfigError } from '../errors/config-error.js'
 import { createLogger } from '../logging/create-logger.js'
-import type { RefusalTransport } from './shared-refusals.js'
+import { FailureWindow } from '../limits/failure-window.js'
+import { answerRefusal, ClusterFailureLimit, type FailureLimitMessage } from './cluster-failure-limit.js'
+import { FAILURE_WINDOW_MS } from './open-failure-limit.js'
 import { openVerityData } from './open-verity-data.js'
 import { ensureAdminKey, startServer, type RunningServer } from './start-server.js'
 
@@ -15,8 +17,9 @@ import { ensureAdminKey, startServer, type RunningServer } from './start-server.
  *  - a configuration write made through one worker (admin API) is answered only once every other
  *    worker has applied it, so the next request sees it whichever worker takes it; writes from the
  *    CLI or other instances arrive as before (revision poll, or NOTIFY on PostgreSQL), in every worker;
- *  - a refusal counted by one worker is counted by all, so the failure limit (429) holds per
- *    identifier across workers, not per worker;
+ *  - on SQLite the primary holds the failure limit's count and every worker asks it, so the limit
+ *    (429) is exact per identifier across workers, not per worker (on PostgreSQL they share a
+ *    table, as instances do);
  *  - the primary prepares the data (migrations, master key file, signing key, the first admin key
  *    and its one-time banner) before forking, so workers never race to make them.
  *
@@ -34,7 +37,7 @@ type ClusterMessage =
   | { readonly verity: 'refresh'; readonly origin: number; readonly id: number }
   | { readonly verity: 'refreshed'; readonly origin: number; readonly id: number }
   | { readonly verity: 'config-synced'; readonly id: number }
-  | { readonly verity: 'refusals'; readonly batch: string }
+  | FailureLimitMessage
 
 function isClusterMessage(message: unknown): message is ClusterMessage {
   return typeof message === 'object' && message !== null && typeof (message as { verity?: unknown }).verity === 'string'
@@ -72,6 +75,8 @@ export async function runClusterPrimary(config: ServerConfig, options: ClusterOp
   const ready = new Set<Worker>()
   // A configuration write in one worker, waiting for the others to apply it; key "<worker>:<id>".
   const pendingSyncs = new Map<string, { origin: Worker; id: number; waiting: Set<Worker> }>()
+  // SQLite: the one count of refusals for every worker (PostgreSQL shares a table instead).
+  const failureWindow = new FailureWindow({ limit: config.failureLimit, windowMs: FAILURE_WINDOW_MS })
   let listening = false
   let stopping = false
   let startupFailure = null as { code: number } | null
@@ -112,8 +117,8 @@ export async function runClusterPrimary(config: ServerConfig, options: ClusterOp
         settleSync(key)
         break
       }
-      case 'refusals': {
-        for (const other of ready) if (other !== worker) send(other, message)
+      case 'refuse': {
+        send(worker, answerRefusal(failureWindow, message, Date.now()))
         break
       }
       default:
@@ -181,22 +186,23 @@ export async function runClusterPrimary(config: ServerConfig, options: ClusterOp
 export async function runClusterWorker(config: ServerConfig, options: ClusterOptions): Promise<void> {
   const workerId = cluster.worker?.id ?? 0
   const logger = (options.logger ?? createLogger(config.logLevel)).child({ worker: workerId, pid: process.pid })
-  const send = (message: ClusterMessage): void => {
-    if (process.connected) process.send?.(message)
+  const send = (message: ClusterMessage): boolean => {
+    if (!process.connected || !process.send) return false
+    process.send(message)
+    return true
   }
 
   let syncId = 0
   const syncs = new Map<number, () => void>()
-  // Refusal batches between workers, relayed by the primary (on PostgreSQL, NOTIFY carries them instead).
-  const refusalHandlers: Array<(batch: string) => void> = []
-  const refusalTransport: RefusalTransport = {
-    send: (batch) => send({ verity: 'refusals', batch }),
-    onReceive: (handler) => refusalHandlers.push(handler),
-  }
+  // The primary counts refusals for every worker (start-server uses it on SQLite only).
+  const failureLimit = new ClusterFailureLimit(send, new FailureWindow({ limit: config.failureLimit, windowMs: FAILURE_WINDOW_MS }))
+  process.on('message', (message: unknown) => {
+    if (isClusterMessage(message) && message.verity === 'refused') failureLimit.answered(message)
+  })
   const running: RunningServer = await startServer(config, {
     logger,
     announce: options.announce,
-    refusalTransport,
+    failureLimit,
     onConfigChange: () =>
       new Promise<void>((resolve) => {
         const id = ++syncId
@@ -232,8 +238,6 @@ export async function runClusterWorker(config: ServerConfig, options: ClusterOpt
       const done = syncs.get(message.id)
       syncs.delete(message.id)
       done?.()
-    } else if (message.verity === 'refusals') {
-      for (const handler of refusalHandlers) handler(message.batch)
     }
   })
   send({ verity: 'ready', url: running.url })

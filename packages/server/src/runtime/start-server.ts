@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { Logger } from 'pino'
@@ -33,9 +32,10 @@ import { AppAdmin } from '../services/app-admin.js'
 import { AuthEventBuffer } from '../services/auth-event-buffer.js'
 import { diagnoseFailure } from '../services/diagnose-failure.js'
 import { MessengerAuth } from '../services/messenger-auth.js'
-import { FailureLimiter } from '../verification/failure-limiter.js'
-import { postgresRefusalTransport } from './postgres-refusal-transport.js'
-import { SharedRefusals, type RefusalTransport } from './shared-refusals.js'
+import type { FailureLimit } from '../limits/failure-limit.js'
+import { GuessGuard } from '../limits/guess-guard.js'
+import { RateWindow } from '../limits/rate-window.js'
+import { openFailureLimit } from './open-failure-limit.js'
 import { DiagnosisBudget, type DiagnosisBudgetOptions } from '../verification/work-budget.js'
 import { openVerityData, type VerityData } from './open-verity-data.js'
 import { VERSION } from './version.js'
@@ -72,10 +72,10 @@ export interface StartOptions {
   /** Overrides the diagnosis budget (tests freeze its clock to make a flood deterministic). */
   readonly diagnosisBudget?: DiagnosisBudgetOptions
   /**
-   * How refusals reach the other processes when there is no PostgreSQL to carry them
-   * (`serve --workers` on SQLite passes its IPC channel).
+   * The failure limit when there is no PostgreSQL to share it (`serve --workers` on SQLite passes
+   * one that asks the primary); a window in this process otherwise.
    */
-  readonly refusalTransport?: RefusalTransport
+  readonly failureLimit?: FailureLimit
   /**
    * Runs after a configuration write through this process has been applied here, before the
    * request that made it is answered (`serve --workers` waits for the other workers to apply it).
@@ -144,14 +144,25 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
   })
   events.start()
 
-  // On PostgreSQL, NOTIFY reaches every process (other instances and sibling workers alike).
-  const refusalTransport: RefusalTransport | null = listener
-    ? postgresRefusalTransport(data.db, listener, (error) => logger.warn({ err: error }, 'could not share refusals with other instances'))
-    : (options.refusalTransport ?? null)
-  const localLimiter = new FailureLimiter({ limit: config.failureLimit })
-  const sharedRefusals = refusalTransport ? new SharedRefusals({ limiter: localLimiter, transport: refusalTransport, processId: randomUUID() }) : null
-  const limiter = sharedRefusals ?? localLimiter
-  const auth = new MessengerAuth({ cache, limiter, deviceIds: data.deviceIds, events })
+  let lastLimitWarning = -Infinity
+  const failureLimit = openFailureLimit(data, config.failureLimit, {
+    given: options.failureLimit,
+    onDatabaseError: (error) => {
+      metrics.databaseError('failure_limit')
+      // Once a minute at most: a flood of refusals while the database is away must not flood the log.
+      if (Date.now() - lastLimitWarning < 60_000) return
+      lastLimitWarning = Date.now()
+      logger.warn({ err: error }, 'the shared failure limit is unreachable; counting in this process until it answers')
+    },
+  })
+  const { limits } = config
+  const auth = new MessengerAuth({
+    cache,
+    failureLimit: failureLimit.failureLimit,
+    sessionsPerClient: new RateWindow({ rate: limits.clientSessionRate }),
+    deviceIds: data.deviceIds,
+    events,
+  })
   const admin = new AppAdmin({
     db: data.db,
     apps: data.apps,
@@ -187,7 +198,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     ...metricsRoutes(metrics, config.metricsToken),
     ...adminAppRoutes(admin, data.db),
     ...messengerProfileRoutes(profiles),
-    ...messengerConversationRoutes(conversations),
+    ...messengerConversationRoutes(conversations, new RateWindow({ rate: limits.sessionWriteRate })),
     ...messengerEventRoutes(eventStreams),
     ...adminConversationRoutes(conversations),
     ...adminRolloutRoutes(admin, data.db),
@@ -200,7 +211,14 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     listener,
     pool: data.poolStats ?? null,
   })
-  const handler = createRequestHandler({ router: new Router(routes), cache, logger, metrics, trustedProxies: new TrustedProxies(config.limits.trustedProxies) })
+  const handler = createRequestHandler({
+    router: new Router(routes),
+    cache,
+    logger,
+    metrics,
+    trustedProxies: new TrustedProxies(limits.trustedProxies),
+    adminGuesses: new GuessGuard(new RateWindow({ rate: limits.adminGuessRate })),
+  })
   const server = createServer({ keepAliveTimeout: 65_000, headersTimeout: 10_000, requestTimeout: 30_000 }, (req, res) => {
     void handler(req, res)
   })
@@ -210,6 +228,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
   }).catch(async (error: unknown) => {
     // The port is taken (or similar): let go of the database connections, or the process hangs on them.
     cache.stop()
+    failureLimit.stop()
     await listener?.stop()
     metrics.stop()
     await data.close().catch(() => {})
@@ -231,8 +250,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
       const grace = setTimeout(() => server.closeAllConnections(), options.shutdownGraceMs ?? 20_000)
       await drained
       clearTimeout(grace)
-      // Refusals still pending must reach the others before this process's count is gone.
-      sharedRefusals?.flush()
+      failureLimit.stop()
       cache.stop()
       await listener?.stop()
       metrics.stop()

@@ -3,8 +3,10 @@ import type { DeviceIds } from '../crypto/device-ids.js'
 import { VerityError } from '../errors/verity-error.js'
 import { checkProof, type Proof, type ProofOutcome } from '../verification/check-proof.js'
 import { decideSession } from '../verification/decide-session.js'
-import { failureLimitKey } from '../verification/failure-limiter.js'
-import type { RefusalLimiter } from '../runtime/shared-refusals.js'
+import { failureLimitKey, type FailureLimit } from '../limits/failure-limit.js'
+import { clientKey } from '../limits/client-key.js'
+import { rateLimited } from '../limits/rate-limited.js'
+import type { RateWindow } from '../limits/rate-window.js'
 import { identityKey, type ClaimedIdentity } from '../verification/identity.js'
 import type { Platform } from '../verification/platforms.js'
 import type { AuthEventSink } from './auth-events.js'
@@ -39,14 +41,18 @@ export interface AuthResponse {
 
 export interface MessengerAuthDeps {
   readonly cache: ConfigCache
-  readonly limiter: RefusalLimiter
+  /** Consulted only for attempts that are refused anyway (never for a valid proof). */
+  readonly failureLimit: FailureLimit
+  /** Sessions without a proof per client address (VERITY_CLIENT_SESSION_RATE). */
+  readonly sessionsPerClient: RateWindow
   readonly deviceIds: DeviceIds
   readonly events: AuthEventSink
 }
 
 /**
- * POST /v1/messenger/auth as one synchronous function: memory only, no storage access, so the
- * hot path costs an HMAC per active secret and one token signature.
+ * POST /v1/messenger/auth: memory only, no storage access, so the hot path costs an HMAC per
+ * active secret and one token signature, and answers synchronously. Only an attempt that is
+ * refused anyway waits, for the failure limit (which may be shared with other processes).
  */
 export class MessengerAuth {
   readonly #deps: MessengerAuthDeps
@@ -55,8 +61,13 @@ export class MessengerAuth {
     this.#deps = deps
   }
 
-  authenticate(request: AuthRequest, now: number = Date.now()): AuthResponse {
-    const { cache, limiter, deviceIds, events } = this.#deps
+  /**
+   * The session for a proof, or, for an attempt that is refused, a promise that rejects (401, or
+   * 429 once the identifier has had VERITY_FAILURE_LIMIT refusals within a minute). `client` is
+   * the client address, which sessions without a proof count against.
+   */
+  authenticate(request: AuthRequest, client: string, now: number = Date.now()): AuthResponse | Promise<never> {
+    const { cache, deviceIds, events } = this.#deps
     if (request.user_hash !== undefined && request.identity_token !== undefined) {
       throw new VerityError('invalid_request', 'Send either user_hash or identity_token, not both.')
     }
@@ -77,45 +88,22 @@ export class MessengerAuth {
           : null
     const outcome = checkProof(claimed, proof, platform.active)
     const identity = identityOf(outcome)
-    const limitKey = identity ? failureLimitKey(app.id, request.platform, identityKey(identity)) : null
-
-    if (limitKey) {
-      const retryAfter = limiter.retryAfterSeconds(limitKey, now)
-      if (retryAfter > 0) throw new VerityError('rate_limited', undefined, { headers: { 'Retry-After': String(retryAfter) } })
-    }
-
     const decision = decideSession(outcome, platform.enforced)
-    const appVersion = request.app_version ?? null
-    if (identity && (outcome.kind === 'verified' || outcome.kind === 'missing' || outcome.kind === 'invalid')) {
-      events.attempt({
-        at: now,
-        appId: app.id,
-        platform: request.platform,
-        identity,
-        outcome: outcome.kind,
-        secretId: outcome.kind === 'verified' ? outcome.secretId : null,
-        appVersion,
-        sdkVersion: request.sdk_version ?? null,
-      })
-    }
-    const refused = decision.kind === 'refused'
-    if (outcome.kind === 'invalid' || outcome.kind === 'unreadable_token' || (outcome.kind === 'missing' && refused)) {
-      events.failure({
-        at: now,
-        appId: app.id,
-        platform: request.platform,
-        identity: identity ?? { userId: null, email: null },
-        appVersion,
-        refused,
-        code: outcome.kind === 'missing' ? 'user_hash_missing' : 'user_hash_invalid',
-        proof: outcome.kind === 'missing' ? null : proof,
-        tokenFailure: outcome.kind === 'invalid' ? outcome.tokenFailure : outcome.kind === 'unreadable_token' ? 'unreadable' : null,
-      })
-    }
+
     if (decision.kind === 'refused') {
-      if (limitKey) limiter.recordRefusal(limitKey, now)
-      throw new VerityError(decision.code)
+      const record = () => this.#record(request, app.id, outcome, identity, proof, true, now)
+      // A refusal without an identifier (an unreadable token) has nothing to count against.
+      if (!identity) {
+        record()
+        throw new VerityError(decision.code)
+      }
+      return this.#refuse(failureLimitKey(app.id, request.platform, identityKey(identity)), decision.code, record, now)
     }
+    if (decision.trust !== 'verified') {
+      const wait = this.#deps.sessionsPerClient.take(clientKey(client), now)
+      if (wait > 0) throw rateLimited(wait, 'Too many sessions without a proof from this address. Retry later.')
+    }
+    this.#record(request, app.id, outcome, identity, proof, false, now)
 
     if (outcome.kind === 'verified' && outcome.signedAttributes) {
       events.signedAttributes(app.id, outcome.identity, outcome.signedAttributes, now)
@@ -148,6 +136,45 @@ export class MessengerAuth {
     }
     if (deviceId !== undefined) user.device_id = deviceId
     return { access_token: token, token_type: 'Bearer', expires_in: expiresIn, user }
+  }
+
+  /** Refused: 401 while the identifier has fewer than VERITY_FAILURE_LIMIT refusals within a minute, else 429. */
+  async #refuse(key: string, code: 'user_hash_missing' | 'user_hash_invalid', record: () => void, now: number): Promise<never> {
+    const wait = await this.#deps.failureLimit.refuse(key, now)
+    if (wait > 0) throw rateLimited(wait, 'Too many failed attempts for this user. Retry later.')
+    record()
+    throw new VerityError(code)
+  }
+
+  /** The rollout statistics and the failure log (both buffered in memory). */
+  #record(request: AuthRequest, appId: string, outcome: ProofOutcome, identity: ClaimedIdentity | null, proof: Proof | null, refused: boolean, now: number): void {
+    const { events } = this.#deps
+    const appVersion = request.app_version ?? null
+    if (identity && (outcome.kind === 'verified' || outcome.kind === 'missing' || outcome.kind === 'invalid')) {
+      events.attempt({
+        at: now,
+        appId,
+        platform: request.platform,
+        identity,
+        outcome: outcome.kind,
+        secretId: outcome.kind === 'verified' ? outcome.secretId : null,
+        appVersion,
+        sdkVersion: request.sdk_version ?? null,
+      })
+    }
+    if (outcome.kind === 'invalid' || outcome.kind === 'unreadable_token' || (outcome.kind === 'missing' && refused)) {
+      events.failure({
+        at: now,
+        appId,
+        platform: request.platform,
+        identity: identity ?? { userId: null, email: null },
+        appVersion,
+        refused,
+        code: outcome.kind === 'missing' ? 'user_hash_missing' : 'user_hash_invalid',
+        proof: outcome.kind === 'missing' ? null : proof,
+        tokenFailure: outcome.kind === 'invalid' ? outcome.tokenFailure : outcome.kind === 'unreadable_token' ? 'unreadable' : null,
+      })
+    }
   }
 }
 

@@ -9,8 +9,6 @@ import { PostgresAdapter, sql, type Kysely } from 'kysely'
 export const CONFIG_CHANNEL = 'verity_config'
 /** A message was written (any conversation); live streams on other instances poll at once. */
 export const MESSAGES_CHANNEL = 'verity_messages'
-/** Batches of refusals, so the failure limit holds across instances (runtime/shared-refusals.ts). */
-export const REFUSALS_CHANNEL = 'verity_refusals'
 
 export function isPostgres(db: Kysely<any>): boolean {
   return db.getExecutor().adapter instanceof PostgresAdapter

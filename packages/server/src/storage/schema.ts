@@ -129,6 +129,18 @@ export interface UsersTable {
   updated_at: string
 }
 
+/** PostgreSQL only (UNLOGGED): the failure limit shared by every instance. */
+export interface FailureLimitsTable {
+  /** A digest of app, platform and namespaced identity. */
+  key: string
+  /** Epoch milliseconds (database clock) of the refusals counted within the window, oldest first. */
+  times: string[]
+  /** Whether the latest attempt was counted (401) or found the limit reached (429). */
+  counted: boolean
+  /** When the newest counted refusal leaves the window: the row may go. */
+  expires_at: string
+}
+
 export interface Database {
   user_attempts: UserAttemptsTable
   failures: FailuresTable
@@ -143,4 +155,5 @@ export interface Database {
   conversations: ConversationsTable
   messages: MessagesTable
   users: UsersTable
+  failure_limits: FailureLimitsTable
 }

@@ -17,7 +17,7 @@ export const AUTH_RESULTS = [
 ] as const
 export type AuthResult = (typeof AUTH_RESULTS)[number]
 
-export const DATABASE_ERROR_SOURCES = ['request', 'config_refresh', 'statistics_flush', 'listener'] as const
+export const DATABASE_ERROR_SOURCES = ['request', 'config_refresh', 'statistics_flush', 'listener', 'failure_limit'] as const
 export type DatabaseErrorSource = (typeof DATABASE_ERROR_SOURCES)[number]
 
 const RESULT_INDEX = Object.fromEntries(AUTH_RESULTS.map((r, i) => [r, i])) as Record<AuthResult, number>

@@ -14,12 +14,18 @@ export function messengerAuthRoutes(auth: MessengerAuth): Route[] {
       description:
         'Verifies user_hash = hex(HMAC-SHA256(platform secret, user_id or email)) or a signed identity_token. ' +
         'On an enforced platform an identified user without a valid proof gets 401; otherwise the user is let in unverified and the attempt is recorded for the rollout. ' +
-        'Anonymous visitors (no user_id, no email) are exempt.',
+        'Anonymous visitors (no user_id, no email) are exempt. ' +
+        'After VERITY_FAILURE_LIMIT refusals of one identifier within a minute, further attempts without a valid proof get 429 (a valid proof always passes); ' +
+        'sessions without a proof are limited per client address (VERITY_CLIENT_SESSION_RATE a minute).',
       body: authRequestSchema,
       bodyLimit: MESSENGER_BODY_LIMIT,
       responses: { 200: { description: 'An access token for this app', schema: authResponseSchema } },
       errors: ['invalid_request', 'user_hash_missing', 'user_hash_invalid', 'app_not_found', 'payload_too_large', 'unsupported_media_type', 'rate_limited', 'unavailable'],
-      handle: ({ body }) => ({ status: 200, body: auth.authenticate(body) }),
+      handle: ({ body, client }) => {
+        // Synchronous for a session (the hot path); a promise that rejects for a refusal.
+        const session = auth.authenticate(body, client)
+        return session instanceof Promise ? session : { status: 200, body: session }
+      },
     }),
   ]
 }
