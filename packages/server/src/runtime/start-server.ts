@@ -177,6 +177,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     replay: (space, afterId, limit) => conversationRepository.messagesInSpaceAfter(space, afterId, limit),
     isSessionValid: (session) => isSessionCurrent(session, cache),
     logger,
+    limits: { perSession: config.limits.streamsPerSession, perClient: config.limits.streamsPerClient },
   })
 
   let shuttingDown = false
@@ -199,6 +200,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     statistics: events,
     listener,
     pool: data.poolStats ?? null,
+    live: eventStreams,
   })
   const handler = createRequestHandler({ router: new Router(routes), cache, logger, metrics, trustedProxies: new TrustedProxies(config.limits.trustedProxies) })
   const server = createServer({ keepAliveTimeout: 65_000, headersTimeout: 10_000, requestTimeout: 30_000 }, (req, res) => {
