@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { BACKENDS, startBackendServer } from './support/backends.js'
+import { BACKENDS, SHARED_MASTER_KEY, startBackendServer } from './support/backends.js'
 import { anonymousSession, unverifiedSession, verifiedSession, type MessengerSession } from './support/messenger-sessions.js'
 import { openEventStream, type EventStreamClient } from './support/sse-client.js'
 import { openStalledStream, type StalledStream } from './support/stalled-stream.js'
-import type { TestServer } from './support/test-server.js'
+import { startTestServer, type TestServer } from './support/test-server.js'
 
 /**
  * Issue 10, live streams: what one client can make GET /v1/messenger/events hold (API.md, "Abuse
@@ -180,6 +180,27 @@ describe.each(BACKENDS)('live stream limits (%s)', (backend) => {
         await expectClosedWithoutIt(stream, await teammateReply(conversationId, 'after the revocation', own.appId))
       } finally {
         stream.close()
+      }
+    })
+
+    it('when the secret is revoked through another instance on the same database', async () => {
+      const own = await server.createApp('Revocation elsewhere')
+      const alice = await verifiedSession(server, own.appId, own.secrets.ios, { userId: 'alice-elsewhere' }, 'ios')
+      const conversationId = await startConversation(alice)
+      const sameDatabase: Record<string, string> = backend === 'postgres' ? { DATABASE_URL: server.config.databaseUrl!, VERITY_MASTER_KEY: SHARED_MASTER_KEY } : {}
+      const second = await startTestServer(sameDatabase, backend === 'sqlite' ? server.dataDir : undefined)
+      try {
+        const stream = await openEventStream(second.url, { token: alice.token })
+        try {
+          expect(stream.status).toBe(200)
+          expect((await server.admin('POST', `/admin/v1/apps/${own.appId}/platforms/ios/secrets`)).status).toBe(201)
+          expect((await server.admin('DELETE', `/admin/v1/apps/${own.appId}/platforms/ios/secrets/${own.secretIds.ios}`)).status).toBe(204)
+          await expectClosedWithoutIt(stream, await teammateReply(conversationId, 'after the revocation', own.appId))
+        } finally {
+          stream.close()
+        }
+      } finally {
+        await second.close()
       }
     })
 

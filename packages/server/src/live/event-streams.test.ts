@@ -231,6 +231,17 @@ describe('EventStreams', () => {
     expect(streams.size).toBe(0)
   })
 
+  it('sweeps at once when asked (a configuration change), without waiting for the timer', () => {
+    let valid = true
+    const { open, streams } = setup({ valid: () => valid })
+    const res = open()
+    streams.sweep()
+    expect(res.writableEnded).toBe(false)
+    valid = false
+    streams.sweep()
+    expect(res.writableEnded).toBe(true)
+  })
+
   it('replays in pages, letting other work run between them, and at most REPLAY_LIMIT messages', async () => {
     const stored = history(REPLAY_LIMIT + 50)
     const reads: Array<{ afterId: string; limit: number }> = []

@@ -141,7 +141,7 @@ export class EventStreams {
   #startTimer(): void {
     if (this.#timer) return
     this.#lastBeat = this.#now()
-    this.#timer = setInterval(() => this.#sweep(), this.#options.sweepMs ?? SWEEP_MS)
+    this.#timer = setInterval(() => this.#tick(), this.#options.sweepMs ?? SWEEP_MS)
     this.#timer.unref()
   }
 
@@ -152,16 +152,18 @@ export class EventStreams {
 
   /**
    * Ends the streams whose token no longer holds, so one that expired or was revoked while no
-   * message came is closed too; and keeps proxies from closing idle connections.
+   * message came is closed too. Runs every second, and at once when the configuration changes.
    */
-  #sweep(): void {
+  sweep(): void {
+    for (const stream of [...this.#streams]) if (stream.isOpen && !this.#holds(stream.session)) stream.end()
+  }
+
+  /** The sweep, and now and then a heartbeat that keeps proxies from closing idle connections. */
+  #tick(): void {
+    this.sweep()
     const now = this.#now()
-    const beat = now - this.#lastBeat >= this.#heartbeatMs
-    if (beat) this.#lastBeat = now
-    for (const stream of [...this.#streams]) {
-      if (!stream.isOpen) continue
-      if (!this.#holds(stream.session)) stream.end()
-      else if (beat) stream.send(HEARTBEAT)
-    }
+    if (now - this.#lastBeat < this.#heartbeatMs) return
+    this.#lastBeat = now
+    for (const stream of this.#streams) if (stream.isOpen) stream.send(HEARTBEAT)
   }
 }
