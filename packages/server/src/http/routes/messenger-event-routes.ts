@@ -16,7 +16,7 @@ export function messengerEventRoutes(streams: EventStreams): Route[] {
         'text/event-stream. Each message is an event `message` whose id is the message id and whose data is {"conversation_id", "message"}. ' +
         'A comment line every 15 s keeps the connection open. Reconnect with Last-Event-ID (header, or ?last_event_id=) to receive the messages missed since (up to 1000). ' +
         'The stream ends within 2 s when the access token expires or stops being valid: reconnect with a fresh one. ' +
-        'One access token may hold 5 streams and one client address 200 (429 rate_limited past either); ' +
+        'One access token may hold 5 streams and one client address 200 by default (429 rate_limited past either); ' +
         'a client that falls 256 KiB behind is disconnected.',
       query: eventsQuerySchema,
       responses: { 200: { description: 'An event stream (text/event-stream)' } },
