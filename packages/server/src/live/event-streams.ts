@@ -87,6 +87,8 @@ export class EventStreams {
    */
   open(session: AccessTokenClaims, res: ServerResponse, lastEventId: string | null, requestId: string, client: string): void {
     if (this.#closed) throw new VerityError('unavailable', 'The server is shutting down. Reconnect shortly.', { headers: { 'Retry-After': '2' } })
+    // A client already gone would never close again: take no place for it.
+    if (res.destroyed) return
     const release = this.#slots.take(session, client)
     const stream = new LiveStream({
       session,
