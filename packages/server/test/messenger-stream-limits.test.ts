@@ -211,6 +211,7 @@ describe.each(BACKENDS)('live stream limits (%s)', (backend) => {
       const keyring = server.running.cache.keyring
       const claims = keyring.verify(visitor.token)
       const shortLived = keyring.sign(claims, Date.now() - (server.config.tokenTtlSeconds - 2) * 1000).token
+      const before = server.running.eventStreams.size
       const stream = await openEventStream(server.url, { token: shortLived })
       try {
         expect(stream.status).toBe(200)
@@ -218,6 +219,8 @@ describe.each(BACKENDS)('live stream limits (%s)', (backend) => {
         await new Promise((r) => setTimeout(r, Math.max(0, expiresAt - Date.now())))
         const after = await teammateReply(conversationId, 'after the expiry')
         await expectClosedWithoutIt(stream, after)
+        // Ended cleanly, the connection kept alive for other requests: its place is free.
+        await until(() => server.running.eventStreams.size === before, 'the ended stream gives its place back')
       } finally {
         stream.close()
       }
