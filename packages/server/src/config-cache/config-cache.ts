@@ -21,6 +21,8 @@ export interface ConfigCacheDeps {
   /** Digest of VERITY_ADMIN_KEY, accepted besides the stored keys. */
   readonly bootstrapAdminKeyHash: string | null
   readonly logger: Logger
+  /** Told after a new configuration revision is applied (live streams re-check their tokens). */
+  readonly onChange?: () => void
   /** Fail-closed bound; MAX_CONFIG_AGE_MS unless a test lowers it (VERITY_CONFIG_MAX_AGE_MS). */
   readonly maxAgeMs?: number
   /** Told of every failed refresh (metrics). */
@@ -193,6 +195,7 @@ export class ConfigCache {
       this.#keyring = keyring
       this.#adminKeys = adminKeys
       this.#revision = revision
+      this.#deps.onChange?.()
     }
     this.#confirmedAt = startedAt
   }

@@ -22,9 +22,8 @@ export function authenticateAdmin(req: IncomingMessage, cache: ConfigCache): str
 }
 
 /**
- * The claims of the messenger's access token. A token is valid only while its app exists and,
- * for a verified session, while the secret that verified it is active. 503 while the configuration
- * cannot be confirmed (older than the fail-closed bound).
+ * The claims of the messenger's access token. A token is valid only while it is current (below).
+ * 503 while the configuration cannot be confirmed (older than the fail-closed bound).
  */
 export function authenticateMessenger(req: IncomingMessage, cache: ConfigCache): AccessTokenClaims {
   const token = bearerToken(req)
@@ -40,9 +39,24 @@ export function authenticateMessenger(req: IncomingMessage, cache: ConfigCache):
   return claims
 }
 
-/** Whether a verified token's app and secret still stand; long-lived streams re-check it. */
+/**
+ * Whether a well-signed token still stands: the one place where an issued token stops working
+ * before its expiry, asked on every messenger call and before every live delivery (a rule added
+ * here, such as a user signed out before some time, holds everywhere at once).
+ * - its app exists;
+ * - a verified session's secret is still active (revoking a secret ends the tokens it verified);
+ * - an unverified session's platform is not enforced: no unverified session is let in on an
+ *   enforced platform, so the ones issued before it was enforced stop there too.
+ */
 export function isSessionCurrent(claims: AccessTokenClaims, cache: ConfigCache): boolean {
   const app = cache.app(claims.aud)
   if (!app) return false
-  return claims.trust !== 'verified' || (claims.sid !== undefined && isActiveSecret(app, claims.plt, claims.sid))
+  switch (claims.trust) {
+    case 'verified':
+      return claims.sid !== undefined && isActiveSecret(app, claims.plt, claims.sid)
+    case 'unverified':
+      return app.platforms[claims.plt]?.enforced === false
+    default:
+      return true
+  }
 }

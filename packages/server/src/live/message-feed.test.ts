@@ -25,16 +25,36 @@ class FakeSource implements MessageFeedSource {
   }
 }
 
-function setup() {
+function setup(beforeDelivery?: () => Promise<void>) {
   let now = 1_700_000_000_000
   const source = new FakeSource()
-  const feed = new MessageFeed({ source, logger: pino({ level: 'silent' }), intervalMs: 60_000, lookbackMs: 5_000, now: () => now })
+  const feed = new MessageFeed({ source, logger: pino({ level: 'silent' }), intervalMs: 60_000, lookbackMs: 5_000, now: () => now, ...(beforeDelivery && { beforeDelivery }) })
   const got: string[] = []
   const stop = feed.subscribe((item) => got.push(item.message.id))
   return { source, feed, got, stop, advance: (ms: number) => (now += ms), now: () => now }
 }
 
 describe('MessageFeed', () => {
+  it('brings the configuration up to date after reading new messages and before delivering them; a failure holds them back', async () => {
+    const order: string[] = []
+    let failing = true
+    const { source, feed, got, stop, advance, now } = setup(async () => {
+      order.push(`refresh with ${got.length} delivered`)
+      if (failing) throw new Error('storage down')
+    })
+    await feed.poll()
+    expect(order).toEqual([]) // nothing new: no refresh
+    advance(10)
+    const a = source.add(now())
+    await feed.poll()
+    expect(got).toEqual([])
+    failing = false
+    await feed.poll()
+    expect(got).toEqual([a.message.id])
+    expect(order).toEqual(['refresh with 0 delivered', 'refresh with 0 delivered'])
+    stop()
+  })
+
   it('delivers each new message once, however many polls see it', async () => {
     const { source, feed, got, stop, advance, now } = setup()
     advance(10)

@@ -20,6 +20,11 @@ export interface MessageFeedOptions {
    * were delivered, does not. Processes' clocks must agree within this window (NTP does).
    */
   readonly lookbackMs?: number
+  /**
+   * Runs after new messages are read and before they are delivered: brings the configuration up
+   * to date, so a token revoked (on any instance) before a message was written never receives it.
+   */
+  readonly beforeDelivery?: () => Promise<void>
   readonly now?: () => number
 }
 
@@ -39,6 +44,7 @@ export class MessageFeed {
   readonly #intervalMs: number
   readonly #lookbackMs: number
   readonly #now: () => number
+  readonly #beforeDelivery: (() => Promise<void>) | undefined
   readonly #listeners = new Set<FeedListener>()
   /** Ids delivered (or deliberately skipped) within the lookback window. */
   readonly #seen = new Set<string>()
@@ -56,6 +62,7 @@ export class MessageFeed {
     this.#intervalMs = options.intervalMs ?? 500
     this.#lookbackMs = options.lookbackMs ?? 5_000
     this.#now = options.now ?? Date.now
+    this.#beforeDelivery = options.beforeDelivery
   }
 
   /** How far back each poll looks; a resume point this far back cannot skip a late commit. */
@@ -140,6 +147,7 @@ export class MessageFeed {
         after = ids[ids.length - 1]!
       }
       // Marked as seen only once delivered: a failed read leaves them for the next poll.
+      if (fresh.length > 0) await this.#beforeDelivery?.()
       for (let i = 0; i < fresh.length; i += FETCH_BATCH) {
         for (const item of await this.#source.messagesWithSpace(fresh.slice(i, i + FETCH_BATCH))) {
           if (this.#seen.has(item.message.id)) continue

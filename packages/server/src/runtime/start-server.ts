@@ -105,7 +105,10 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
   const generatedAdminKey = await ensureAdminKey(data, config, announce)
 
   const metrics = new VerityMetrics()
+  // Set once the live streams exist: a configuration change makes them re-check their tokens at once.
+  let onConfigApplied = (): void => {}
   const cache = new ConfigCache({
+    onChange: () => onConfigApplied(),
     maxAgeMs: config.configMaxAgeMs,
     onRefreshError: () => metrics.databaseError('config_refresh'),
     db: data.db,
@@ -175,7 +178,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
   const conversationRepository = new ConversationRepository(data.db)
   // One poll loop per process feeds every live stream, on SQLite and PostgreSQL alike; on
   // PostgreSQL a message written by another instance also wakes it at once (NOTIFY).
-  const feed = new MessageFeed({ source: conversationRepository, logger })
+  const feed = new MessageFeed({ source: conversationRepository, logger, beforeDelivery: () => cache.refresh() })
   listener?.subscribe(MESSAGES_CHANNEL, () => feed.wake())
   const conversations = new Conversations({
     repo: conversationRepository,
@@ -188,7 +191,9 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     replay: (space, afterId, limit) => conversationRepository.messagesInSpaceAfter(space, afterId, limit),
     isSessionValid: (session) => isSessionCurrent(session, cache),
     logger,
+    limits: { perSession: config.limits.streamsPerSession, perClient: config.limits.streamsPerClient },
   })
+  onConfigApplied = () => eventStreams.sweep()
 
   let shuttingDown = false
   let openApi: unknown = null
@@ -210,6 +215,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     statistics: events,
     listener,
     pool: data.poolStats ?? null,
+    live: eventStreams,
   })
   const handler = createRequestHandler({
     router: new Router(routes),

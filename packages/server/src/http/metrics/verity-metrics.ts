@@ -37,6 +37,7 @@ export interface MetricSources {
   readonly statistics: { readonly pending: number; readonly dropped: number }
   readonly listener?: { readonly connected: boolean; readonly reconnects: number } | null
   readonly pool?: (() => { total: number; idle: number; waiting: number }) | null
+  readonly live?: { readonly size: number; readonly queuedBytes: number; readonly dropped: number }
 }
 
 /**
@@ -146,6 +147,14 @@ export class VerityMetrics {
         out.sample('verity_db_pool_connections', pool.total, { state: 'total' })
         out.sample('verity_db_pool_connections', pool.idle, { state: 'idle' })
         out.sample('verity_db_pool_connections', pool.waiting, { state: 'waiting' })
+      }
+      if (s.live) {
+        out.family('verity_live_streams', 'gauge', 'Open live event streams (GET /v1/messenger/events), including those closing.')
+        out.sample('verity_live_streams', s.live.size)
+        out.family('verity_live_stream_queued_bytes', 'gauge', 'Bytes queued for all live streams, waiting for their clients to read (each stream at most 256 KiB).')
+        out.sample('verity_live_stream_queued_bytes', s.live.queuedBytes)
+        out.family('verity_live_streams_dropped_total', 'counter', 'Live streams disconnected because their client fell 256 KiB behind.')
+        out.sample('verity_live_streams_dropped_total', s.live.dropped)
       }
     }
 

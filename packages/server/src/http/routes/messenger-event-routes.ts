@@ -15,17 +15,19 @@ export function messengerEventRoutes(streams: EventStreams): Route[] {
       description:
         'text/event-stream. Each message is an event `message` whose id is the message id and whose data is {"conversation_id", "message"}. ' +
         'A comment line every 15 s keeps the connection open. Reconnect with Last-Event-ID (header, or ?last_event_id=) to receive the messages missed since (up to 1000). ' +
-        'The stream ends when the access token expires: reconnect with a fresh one.',
+        'The stream ends within 2 s when the access token expires or stops being valid: reconnect with a fresh one. ' +
+        'One access token may hold 5 streams and one client address 200 by default (429 rate_limited past either); ' +
+        'a client that falls 256 KiB behind is disconnected.',
       query: eventsQuerySchema,
       responses: { 200: { description: 'An event stream (text/event-stream)' } },
-      errors: ['invalid_request', 'token_missing', 'token_invalid', 'token_expired', 'unavailable'],
-      handle: ({ session, query, req, requestId }, res) => {
+      errors: ['invalid_request', 'token_missing', 'token_invalid', 'token_expired', 'rate_limited', 'unavailable'],
+      handle: ({ session, query, req, requestId, client }, res) => {
         const header = req.headers['last-event-id']
         const lastEventId = query.last_event_id ?? (typeof header === 'string' && header !== '' ? header : undefined)
         if (lastEventId !== undefined && !MESSAGE_ID_PATTERN.test(lastEventId)) {
           throw new VerityError('invalid_request', 'Last-Event-ID must be the id of an event this stream sent.')
         }
-        streams.open(session!, res, lastEventId ?? null, requestId)
+        streams.open(session!, res, lastEventId ?? null, requestId, client)
         return STREAMED
       },
     }),
