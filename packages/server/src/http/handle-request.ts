@@ -138,12 +138,17 @@ export function createRequestHandler(deps: RequestHandlerDeps) {
     const raw = req.method === 'GET' ? undefined : await readJsonBody(req, limit)
     let body: unknown
     if (route.body) body = validate(route.body, raw === undefined ? {} : raw, 'body')
-    else if (raw !== undefined) throw new VerityError('invalid_request', 'This endpoint takes no body.')
+    // `{}` says "nothing" as well as no body does (clients that always send JSON send it).
+    else if (raw !== undefined && !isEmptyObject(raw)) throw new VerityError('invalid_request', 'This endpoint takes no body.')
     let query: unknown
     if (route.query) query = validate(route.query, q === -1 ? {} : Object.fromEntries(new URLSearchParams(url.slice(q + 1))), 'query')
     const client = clientAddress(req.socket.remoteAddress, req.headers['x-forwarded-for'], trustedProxies)
     return route.handle({ req, params, body, query, requestId, actor, session, client }, res)
   }
+}
+
+function isEmptyObject(value: unknown): boolean {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && Object.keys(value).length === 0
 }
 
 function errorReply(error: unknown, logger: Logger, requestId: string, method: string | undefined, path: string, metrics: RequestHandlerDeps['metrics']): Reply {
