@@ -4,7 +4,7 @@ import type { Logger } from 'pino'
 import type { ConfigCache } from '../config-cache/config-cache.js'
 import { VerityError } from '../errors/verity-error.js'
 import { authenticateAdmin, authenticateMessenger } from './authenticate.js'
-import { readJsonBody } from './read-json-body.js'
+import { ClientClosedError, readJsonBody } from './read-json-body.js'
 import type { Reply, Route } from './route.js'
 import type { Router } from './router.js'
 import { validate } from './validation.js'
@@ -97,6 +97,12 @@ export function createRequestHandler(deps: RequestHandlerDeps) {
         reply = await runRoute(match.route, match.params, req, res, url, q, requestId)
       }
     } catch (error) {
+      if (error instanceof ClientClosedError) {
+        // Nobody is left to answer; not an error of ours, nor of the database.
+        logger.debug({ reqId: requestId, method: req.method, path }, 'client closed the request')
+        res.destroy()
+        return
+      }
       reply = errorReply(error, logger, requestId, req.method, path, metrics)
     }
     if (reply.status === 0) return // streamed by the handler
