@@ -75,7 +75,7 @@ export class MessengerAuth {
         : request.identity_token !== undefined
           ? { type: 'identity_token', value: request.identity_token }
           : null
-    const outcome = checkProof(claimed, proof, platform.active)
+    const outcome = checkProof(claimed, proof, platform.active, now)
     const identity = identityOf(outcome)
     const limitKey = identity ? failureLimitKey(app.id, request.platform, identityKey(identity)) : null
 

@@ -34,9 +34,10 @@ export function checkProof(
   identity: ClaimedIdentity,
   proof: Proof | null,
   activeSecrets: readonly VerifyingSecret[],
+  now: number = Date.now(),
 ): ProofOutcome {
   if (proof?.type === 'identity_token') {
-    const result = verifyIdentityToken(proof.value, activeSecrets)
+    const result = verifyIdentityToken(proof.value, activeSecrets, now)
     if (result.kind === 'unreadable') return { kind: 'unreadable_token' }
     if (result.kind === 'invalid') return { kind: 'invalid', identity: result.identity, proof, tokenFailure: result.failure }
     return { kind: 'verified', identity: result.identity, secretId: result.secretId, signedAttributes: result.attributes }
