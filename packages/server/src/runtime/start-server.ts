@@ -139,7 +139,6 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     db: data.db,
     logger,
     diagnose: (failure) => diagnoseFailure(failure, cache.app(failure.appId), () => cache.apps(), budget.forApp(failure.appId)),
-    onSignedAttributes: (appId, identity, attributes, at) => profiles.recordSignedAttributes(appId, identity, attributes, at),
     onFlushError: () => metrics.databaseError('statistics_flush'),
   })
   events.start()
@@ -151,7 +150,13 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
   const localLimiter = new FailureLimiter({ limit: config.failureLimit })
   const sharedRefusals = refusalTransport ? new SharedRefusals({ limiter: localLimiter, transport: refusalTransport, processId: randomUUID() }) : null
   const limiter = sharedRefusals ?? localLimiter
-  const auth = new MessengerAuth({ cache, limiter, deviceIds: data.deviceIds, events })
+  const auth = new MessengerAuth({
+    cache,
+    limiter,
+    deviceIds: data.deviceIds,
+    events,
+    recordSignedAttributes: (appId, identity, attributes, at) => profiles.recordSignedAttributes(appId, identity, attributes, at),
+  })
   const admin = new AppAdmin({
     db: data.db,
     apps: data.apps,

@@ -113,19 +113,11 @@ interface PendingAttempt {
   sdkVersion: string | null
 }
 
-interface PendingAttributes {
-  readonly appId: string
-  readonly identity: ClaimedIdentity
-  readonly attributes: Readonly<Record<string, unknown>>
-  readonly at: number
-}
-
 export interface AuthEventBufferDeps {
   readonly db: Kysely<Database>
   readonly logger: Logger
   /** Names the mistake behind a failure; runs at flush time, off the request path, within its budget. */
   readonly diagnose: (failure: AuthFailureEvent) => Diagnosis
-  readonly onSignedAttributes?: (appId: string, identity: ClaimedIdentity, attributes: Readonly<Record<string, unknown>>, at: number) => Promise<void>
   /** A periodic flush failed (metrics count database errors). */
   readonly onFlushError?: (error: unknown) => void
   /** Bounds of the buffer while storage is down; defaults 200 000 users and 10 000 failures. */
@@ -150,7 +142,6 @@ export class AuthEventBuffer implements AuthEventSink {
    */
   readonly #lastUseWritten = new Map<string, number>()
   #failures: AuthFailureEvent[] = []
-  #attributes: PendingAttributes[] = []
   #dropped = 0
   #timer: NodeJS.Timeout | null = null
   #flushing: Promise<void> = Promise.resolve()
@@ -211,14 +202,6 @@ export class AuthEventBuffer implements AuthEventSink {
     this.#failures.push(event)
   }
 
-  signedAttributes(appId: string, identity: ClaimedIdentity, attributes: Readonly<Record<string, unknown>>, at: number): void {
-    if (this.#attributes.length >= this.#maxFailures) {
-      this.#dropped++
-      return
-    }
-    this.#attributes.push({ appId, identity, attributes, at })
-  }
-
   start(intervalMs = 1000): void {
     this.#timer = setInterval(() => {
       this.flush().catch((error: unknown) => {
@@ -249,12 +232,10 @@ export class AuthEventBuffer implements AuthEventSink {
       if (at - (this.#lastUseWritten.get(id) ?? -Infinity) >= LAST_USE_PRECISION_MS) secretsUsed.set(id, at)
     }
     const failures = this.#failures
-    const attributes = this.#attributes
-    if (attempts.size + secretsUsed.size + failures.length + attributes.length === 0) return
+    if (attempts.size + secretsUsed.size + failures.length === 0) return
     this.#attempts = new Map()
     this.#secretsUsed = new Map()
     this.#failures = []
-    this.#attributes = []
     const kept = newestPerApp(failures, FAILURES_KEPT_PER_APP)
     try {
       await this.#deps.db.transaction().execute(async (trx) => {
@@ -303,13 +284,10 @@ export class AuthEventBuffer implements AuthEventSink {
         }
       })
     } catch (error) {
-      this.#requeue(attempts, secretsUsed, failures, attributes)
+      this.#requeue(attempts, secretsUsed, failures)
       throw error
     }
     for (const [id, at] of secretsUsed) this.#lastUseWritten.set(id, at)
-    for (const a of attributes) {
-      await this.#deps.onSignedAttributes?.(a.appId, a.identity, a.attributes, a.at)
-    }
     if (++this.#flushes % 60 === 0 || failures.length > 100) await this.#pruneFailures(new Set(failures.map((f) => f.appId)))
   }
 
@@ -327,7 +305,6 @@ export class AuthEventBuffer implements AuthEventSink {
     attempts: Map<string, PendingAttempt>,
     secretsUsed: Map<string, number>,
     failures: AuthFailureEvent[],
-    attributes: PendingAttributes[],
   ): void {
     for (const [key, value] of attempts) {
       if (this.#attempts.has(key)) continue
@@ -339,9 +316,6 @@ export class AuthEventBuffer implements AuthEventSink {
       if (this.#failures.length >= this.#maxFailures) this.#dropped++
       else this.#failures.push(f)
     }
-    const room = Math.max(0, this.#maxFailures - this.#attributes.length)
-    this.#dropped += Math.max(0, attributes.length - room)
-    this.#attributes.push(...attributes.slice(0, room))
   }
 
   async #pruneFailures(appIds: Set<string>): Promise<void> {

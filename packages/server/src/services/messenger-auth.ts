@@ -42,11 +42,15 @@ export interface MessengerAuthDeps {
   readonly limiter: RefusalLimiter
   readonly deviceIds: DeviceIds
   readonly events: AuthEventSink
+  /** Stores what a verified identity token signed (user profiles). */
+  readonly recordSignedAttributes: (appId: string, identity: ClaimedIdentity, attributes: Readonly<Record<string, unknown>>, at: number) => Promise<void>
 }
 
 /**
  * POST /v1/messenger/auth as one synchronous function: memory only, no storage access, so the
- * hot path costs an HMAC per active secret and one token signature.
+ * hot path costs an HMAC per active secret and one token signature. The one exception is an
+ * identity token that signs attributes: they are stored before the answer, so that the session's
+ * next call sees them and cannot overwrite them (a Promise is returned then).
  */
 export class MessengerAuth {
   readonly #deps: MessengerAuthDeps
@@ -55,7 +59,7 @@ export class MessengerAuth {
     this.#deps = deps
   }
 
-  authenticate(request: AuthRequest, now: number = Date.now()): AuthResponse {
+  authenticate(request: AuthRequest, now: number = Date.now()): AuthResponse | Promise<AuthResponse> {
     const { cache, limiter, deviceIds, events } = this.#deps
     if (request.user_hash !== undefined && request.identity_token !== undefined) {
       throw new VerityError('invalid_request', 'Send either user_hash or identity_token, not both.')
@@ -117,9 +121,10 @@ export class MessengerAuth {
       throw new VerityError(decision.code)
     }
 
-    if (outcome.kind === 'verified' && outcome.signedAttributes) {
-      events.signedAttributes(app.id, outcome.identity, outcome.signedAttributes, now)
-    }
+    const signedWrite =
+      outcome.kind === 'verified' && outcome.signedAttributes
+        ? this.#deps.recordSignedAttributes(app.id, outcome.identity, outcome.signedAttributes, now)
+        : null
     const deviceId =
       decision.trust === 'verified'
         ? undefined
@@ -147,7 +152,8 @@ export class MessengerAuth {
       verified: decision.trust === 'verified',
     }
     if (deviceId !== undefined) user.device_id = deviceId
-    return { access_token: token, token_type: 'Bearer', expires_in: expiresIn, user }
+    const response: AuthResponse = { access_token: token, token_type: 'Bearer', expires_in: expiresIn, user }
+    return signedWrite ? signedWrite.then(() => response) : response
   }
 }
 

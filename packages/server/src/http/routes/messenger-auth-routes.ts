@@ -19,7 +19,11 @@ export function messengerAuthRoutes(auth: MessengerAuth): Route[] {
       bodyLimit: MESSENGER_BODY_LIMIT,
       responses: { 200: { description: 'An access token for this app', schema: authResponseSchema } },
       errors: ['invalid_request', 'user_hash_missing', 'user_hash_invalid', 'app_not_found', 'payload_too_large', 'unsupported_media_type', 'rate_limited', 'unavailable'],
-      handle: ({ body }) => ({ status: 200, body: auth.authenticate(body) }),
+      handle: ({ body }) => {
+        const response = auth.authenticate(body)
+        // Synchronous unless signed attributes had to be stored first.
+        return response instanceof Promise ? response.then((r) => ({ status: 200, body: r })) : { status: 200, body: response }
+      },
     }),
   ]
 }
