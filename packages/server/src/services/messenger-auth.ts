@@ -27,6 +27,8 @@ export interface SessionUser {
   email: string | null
   anonymous: boolean
   verified: boolean
+  /** Whether the proof covered the email; an email sent beside a proven user id is only claimed. */
+  email_verified: boolean
   device_id?: string
 }
 
@@ -142,6 +144,7 @@ export class MessengerAuth {
         did: deviceId,
         uid: decision.identity.userId ?? undefined,
         email: decision.identity.email ?? undefined,
+        emv: decision.emailVerified && decision.identity.email !== null ? true : undefined,
       },
       now,
     )
@@ -150,6 +153,7 @@ export class MessengerAuth {
       email: decision.identity.email,
       anonymous: decision.trust === 'anonymous',
       verified: decision.trust === 'verified',
+      email_verified: decision.emailVerified && decision.identity.email !== null,
     }
     if (deviceId !== undefined) user.device_id = deviceId
     const response: AuthResponse = { access_token: token, token_type: 'Bearer', expires_in: expiresIn, user }

@@ -98,6 +98,8 @@ export interface ConversationsTable {
   user_key: string | null
   user_id: string | null
   email: string | null
+  /** 1 when the session proved the email (hashed alone, or signed); 0 when it only claimed it. */
+  email_verified: number
   /** The device of an unverified or anonymous session; null when verified. */
   device_id: string | null
   platform: string
@@ -119,6 +121,8 @@ export interface UsersTable {
   user_key: string
   user_id: string | null
   email: string | null
+  /** 1 when the latest session that wrote the row proved the email; 0 when it only claimed it. */
+  email_verified: number
   name: string | null
   /** JSON object: attributes set from the messenger. */
   attributes: string

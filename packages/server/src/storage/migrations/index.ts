@@ -2,10 +2,12 @@ import type { Migration } from 'kysely'
 import * as configuration from './0001-configuration.js'
 import * as authStatistics from './0002-auth-statistics.js'
 import * as conversations from './0003-conversations.js'
+import * as provenClaims from './0005-proven-claims.js'
 
 /** Every migration, in order. Names are stable: they are recorded in the database. */
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0001-configuration': configuration,
   '0002-auth-statistics': authStatistics,
   '0003-conversations': conversations,
+  '0005-proven-claims': provenClaims,
 }
