@@ -96,7 +96,7 @@ describe.each(BACKENDS)('migration 0005-proven-claims on existing data (%s)', (b
     return parseStorageConfig({ dataDir: dir, ...(b === 'postgres' && { databaseUrl: await freshPostgresDatabase() }) }, {})
   }
 
-  it('marks only email-only identities as proven, since an email beside a user id may have been a claim', async () => {
+  it('marks only email-only identities as proven (an email beside a user id may have been a claim), and keeps proofs in the statistics', async () => {
     const database = openDatabase(await storage(backend))
     try {
       const migrator = new Migrator({ db: database.db, provider: { getMigrations: async () => MIGRATIONS }, migrationTableName: 'verity_migrations', migrationLockTableName: 'verity_migrations_lock' })
@@ -114,6 +114,10 @@ describe.each(BACKENDS)('migration 0005-proven-claims on existing data (%s)', (b
         ({ app_id: 'app_1', user_key: userKey, user_id: userId, email, name: null, attributes: '{}', signed_attributes: '{}', signed_at: null, version: 1, updated_at: at }) as never
       await database.db.insertInto('users').values([user('email:a@example.com', null, 'a@example.com'), user('uid:mallory', 'mallory', 'ceo@example.com')]).execute()
 
+      const attempt = (userKey: string, outcome: string, secretId: string | null) =>
+        ({ app_id: 'app_1', platform: 'web', user_key: userKey, last_at: at, outcome, app_version: '2.0.0', sdk_version: null, secret_id: secretId }) as never
+      await database.db.insertInto('user_attempts').values([attempt('k_verified', 'verified', 'sec_1'), attempt('k_missing', 'missing', null)]).execute()
+
       const report = await migrateToLatest(database.db)
       expect(report.error).toBeUndefined()
       expect(report.applied).toContain('0005-proven-claims')
@@ -121,6 +125,12 @@ describe.each(BACKENDS)('migration 0005-proven-claims on existing data (%s)', (b
       expect(conversations.map((c) => [c.id, Number(c.email_verified)])).toEqual([['c_both', 0], ['c_email', 1], ['c_unverified', 0]])
       const users = await database.db.selectFrom('users').select(['user_key', 'email_verified']).orderBy('user_key').execute()
       expect(users.map((u) => [u.user_key, Number(u.email_verified)])).toEqual([['email:a@example.com', 1], ['uid:mallory', 0]])
+      // A latest attempt that was a valid proof is that user's latest proof (services/rollout.ts).
+      const attempts = await database.db.selectFrom('user_attempts').select(['user_key', 'proven_at', 'proven_app_version', 'proven_secret_id']).orderBy('user_key').execute()
+      expect(attempts).toEqual([
+        { user_key: 'k_missing', proven_at: null, proven_app_version: null, proven_secret_id: null },
+        { user_key: 'k_verified', proven_at: at, proven_app_version: '2.0.0', proven_secret_id: 'sec_1' },
+      ])
     } finally {
       await database.close()
     }

@@ -42,16 +42,25 @@ class FlushStatements {
     this.#numbered = db.selectFrom('user_attempts').select('app_id').where('app_id', '=', '').compile().sql.includes('$1')
   }
 
-  /** Upserts the latest attempt of each user; an older attempt never overwrites a newer one. */
+  /**
+   * Upserts each user's latest attempt and latest valid proof, each on its own: an older attempt
+   * never overwrites a newer one, and an unproven attempt never erases a proof.
+   */
   attempts(rows: number): string {
     return this.#text(`a${rows}`, (p) => {
-      const values = Array.from({ length: rows }, () => `(${p(8)})`).join(', ')
+      const values = Array.from({ length: rows }, () => `(${p(11)})`).join(', ')
+      const newer = '"user_attempts"."last_at" <= "excluded"."last_at"'
+      const newerProof = '"excluded"."proven_at" is not null and ("user_attempts"."proven_at" is null or "user_attempts"."proven_at" <= "excluded"."proven_at")'
+      const latest = (column: string) => `"${column}" = case when ${newer} then "excluded"."${column}" else "user_attempts"."${column}" end`
+      const proven = (column: string) => `"${column}" = case when ${newerProof} then "excluded"."${column}" else "user_attempts"."${column}" end`
       return (
-        'insert into "user_attempts" ("app_id", "platform", "user_key", "last_at", "outcome", "app_version", "sdk_version", "secret_id") ' +
+        'insert into "user_attempts" ("app_id", "platform", "user_key", "last_at", "outcome", "app_version", "sdk_version", "secret_id", ' +
+        '"proven_at", "proven_app_version", "proven_secret_id") ' +
         `values ${values} on conflict ("app_id", "platform", "user_key") do update set ` +
-        '"last_at" = "excluded"."last_at", "outcome" = "excluded"."outcome", "app_version" = "excluded"."app_version", ' +
-        '"sdk_version" = "excluded"."sdk_version", "secret_id" = "excluded"."secret_id" ' +
-        'where "user_attempts"."last_at" <= "excluded"."last_at"'
+        ['last_at', 'outcome', 'app_version', 'sdk_version', 'secret_id'].map(latest).join(', ') +
+        ', ' +
+        ['proven_at', 'proven_app_version', 'proven_secret_id'].map(proven).join(', ') +
+        ` where ${newer} or (${newerProof})`
       )
     })
   }
@@ -101,7 +110,10 @@ export function userKey(identity: ClaimedIdentity): string {
   return createHash('sha256').update(identityKey(identity), 'utf8').digest('base64url').slice(0, 22)
 }
 
-/** The latest attempt of one user, updated in place while the user keeps coming back. */
+/**
+ * The latest attempt of one user, and their latest valid proof, updated in place while the user
+ * keeps coming back.
+ */
 interface PendingAttempt {
   readonly appId: string
   readonly platform: AuthAttemptEvent['platform']
@@ -111,6 +123,9 @@ interface PendingAttempt {
   secretId: string | null
   appVersion: string | null
   sdkVersion: string | null
+  provenAt: number | null
+  provenAppVersion: string | null
+  provenSecretId: string | null
 }
 
 export interface AuthEventBufferDeps {
@@ -170,12 +185,18 @@ export class AuthEventBuffer implements AuthEventSink {
     // the request), and the digest for storage is computed at flush time, once per user.
     const mapKey = `${event.appId}\u0000${event.platform}\u0000${identityKey(event.identity)}`
     const pending = this.#attempts.get(mapKey)
+    const proven = event.outcome === 'verified'
     if (pending !== undefined) {
       pending.at = event.at
       pending.outcome = event.outcome
       pending.secretId = event.secretId
       pending.appVersion = event.appVersion
       pending.sdkVersion = event.sdkVersion
+      if (proven) {
+        pending.provenAt = event.at
+        pending.provenAppVersion = event.appVersion
+        pending.provenSecretId = event.secretId
+      }
     } else if (this.#attempts.size >= this.#maxAttempts) {
       this.#dropped++
       return
@@ -189,6 +210,9 @@ export class AuthEventBuffer implements AuthEventSink {
         secretId: event.secretId,
         appVersion: event.appVersion,
         sdkVersion: event.sdkVersion,
+        provenAt: proven ? event.at : null,
+        provenAppVersion: proven ? event.appVersion : null,
+        provenSecretId: proven ? event.secretId : null,
       })
     }
     if (event.secretId) this.#secretsUsed.set(event.secretId, event.at)
@@ -249,7 +273,8 @@ export class AuthEventBuffer implements AuthEventSink {
           await next()
           const parameters: unknown[] = []
           for (const a of pending) {
-            parameters.push(a.appId, a.platform, userKey(a.identity), new Date(a.at).toISOString(), a.outcome, a.appVersion, a.sdkVersion, a.secretId)
+            const provenAt = a.provenAt === null ? null : new Date(a.provenAt).toISOString()
+            parameters.push(a.appId, a.platform, userKey(a.identity), new Date(a.at).toISOString(), a.outcome, a.appVersion, a.sdkVersion, a.secretId, provenAt, a.provenAppVersion, a.provenSecretId)
           }
           await trx.executeQuery(CompiledQuery.raw(statements.attempts(pending.length), parameters))
         }
@@ -307,7 +332,16 @@ export class AuthEventBuffer implements AuthEventSink {
     failures: AuthFailureEvent[],
   ): void {
     for (const [key, value] of attempts) {
-      if (this.#attempts.has(key)) continue
+      const newer = this.#attempts.get(key)
+      if (newer !== undefined) {
+        // The newer attempt wins, but a proof in the failed batch is kept if it has none.
+        if (newer.provenAt === null && value.provenAt !== null) {
+          newer.provenAt = value.provenAt
+          newer.provenAppVersion = value.provenAppVersion
+          newer.provenSecretId = value.provenSecretId
+        }
+        continue
+      }
       if (this.#attempts.size >= this.#maxAttempts) this.#dropped++
       else this.#attempts.set(key, value)
     }

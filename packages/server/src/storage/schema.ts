@@ -73,6 +73,10 @@ export interface UserAttemptsTable {
   app_version: string | null
   sdk_version: string | null
   secret_id: string | null
+  /** The latest valid proof (null if none): it outlives later unproven attempts (services/rollout.ts). */
+  proven_at: string | null
+  proven_app_version: string | null
+  proven_secret_id: string | null
 }
 
 export interface FailuresTable {
