@@ -27,6 +27,16 @@ describe.each(BACKENDS)('edges of a request (%s)', (backend) => {
     expect(revoked.status, JSON.stringify(revoked.body)).toBe(204)
   })
 
+  it('revoking a secret that is already revoked is 404 not_found: no active secret has that id', async () => {
+    const rotated = await server.admin('POST', secretsPath())
+    expect((await server.admin('DELETE', `${secretsPath()}/${rotated.body.secret.id}`)).status).toBe(204)
+    const again = await server.admin('DELETE', `${secretsPath()}/${rotated.body.secret.id}`)
+    expect([again.status, again.body.error.code]).toEqual([404, 'not_found'])
+    // One audit event for the one revocation.
+    const events = (await server.admin('GET', '/admin/v1/audit-log')).body.events as Array<{ action: string; target: string | null }>
+    expect(events.filter((e) => e.action === 'secret.revoked' && e.target === rotated.body.secret.id)).toHaveLength(1)
+  })
+
   it('still refuses a body with something in it on a call that takes none', async () => {
     for (const body of [{ platform: 'web' }, [], 'null']) {
       const res = await server.admin('POST', secretsPath(), body)

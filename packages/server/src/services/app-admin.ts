@@ -101,18 +101,18 @@ export class AppAdmin {
     const app = await this.#require(appId)
     const known = app.secrets.find((s) => s.id === secretId && s.platform === platform)
     if (!known) throw new VerityError('not_found', `This ${platform} platform has no secret with this id.`)
-    // Revoking twice is not an error, and not a second event.
-    if (known.revokedAt !== null) return
-    const revoked = await changeConfig(this.#deps.db, { actor, action: 'secret.revoked', appId, platform, target: secretId }, now, async (trx) => {
+    // Already revoked: there is no active secret with this id any more, and saying "revoked" again
+    // would hide a typo of the id meant.
+    if (known.revokedAt !== null) throw alreadyRevoked(secretId, known.revokedAt)
+    await changeConfig(this.#deps.db, { actor, action: 'secret.revoked', appId, platform, target: secretId }, now, async (trx) => {
       const rows = await trx.selectFrom('secrets').select(['id', 'revoked_at']).where('app_id', '=', appId).where('platform', '=', platform).execute()
       const target = rows.find((r) => r.id === secretId)
       if (!target) throw new VerityError('not_found', `This ${platform} platform has no secret with this id.`)
-      if (target.revoked_at !== null) return false
+      if (target.revoked_at !== null) throw alreadyRevoked(secretId, target.revoked_at)
       if (rows.filter((r) => r.revoked_at === null).length === 1) throw new VerityError('last_active_secret')
       await trx.updateTable('secrets').set({ revoked_at: now.toISOString() }).where('id', '=', secretId).execute()
-      return true
     })
-    if (revoked) await this.#deps.onChange()
+    await this.#deps.onChange()
   }
 
   /** Who would be refused if this platform were enforced now (API.md, Rollout). */
@@ -126,4 +126,8 @@ export class AppAdmin {
     if (!app) throw new VerityError('app_not_found')
     return app
   }
+}
+
+function alreadyRevoked(secretId: string, revokedAt: string): VerityError {
+  return new VerityError('not_found', `Secret ${secretId} was already revoked at ${revokedAt}: no active secret has this id.`)
 }
