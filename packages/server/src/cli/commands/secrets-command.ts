@@ -1,4 +1,5 @@
 import { Command } from 'commander'
+import { VerityError } from '../../errors/verity-error.js'
 import type { Platform } from '../../verification/platforms.js'
 import { printJson, usageError, type CliIo } from '../cli-io.js'
 import { formatListedSecret, formatSecret } from '../format.js'
@@ -38,7 +39,11 @@ export function secretsCommand(io: CliIo): Command {
     async (opts: Options) => {
       if (!opts.secretId) throw usageError('secrets revoke needs --secret-id <id> (see: verity secrets list).')
       await withData(opts, io, async ({ admin, actor }) => {
-        await admin.revokeSecret(opts.app, opts.platform, opts.secretId!, actor)
+        const { alreadyRevokedAt } = await admin.revokeSecret(opts.app, opts.platform, opts.secretId!, actor)
+        // "Revoked" again would hide a mistyped id: no active secret has this one.
+        if (alreadyRevokedAt !== null) {
+          throw new VerityError('not_found', `Secret ${opts.secretId} was already revoked at ${alreadyRevokedAt}: no active secret has this id (see: verity secrets list).`)
+        }
         if (opts.json) return printJson(io, { revoked: opts.secretId })
         io.stdout(`Revoked ${opts.secretId}.\n`)
       })
