@@ -210,6 +210,7 @@ describe('signIdentityToken', () => {
       ['expiresIn is Infinity', { expiresIn: Infinity }, /positive whole number of seconds, got Infinity/],
       ['expiresIn is NaN', { expiresIn: Number.NaN }, /positive whole number of seconds, got NaN/],
       ['expiresIn is past the safe integers', { expiresIn: 2 ** 53 }, /positive whole number/],
+      ['expiresIn is over a day', { expiresIn: 86_401 }, /options\.expiresIn must be at most 86400 seconds \(24 hours\), got 86401/],
       ['keyId is empty', { expiresIn: 60, keyId: '' }, /options\.keyId must be the id of the Verity secret.*got an empty string/],
       ['keyId is a number', { expiresIn: 60, keyId: 7 }, /options\.keyId .*got a number/],
       ['now is a number', { expiresIn: 60, now: Date.now() }, /options\.now must be a valid Date, got a number/],

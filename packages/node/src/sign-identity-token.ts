@@ -15,6 +15,8 @@ import { describe } from './lib/describe.js'
 import type { SignIdentityTokenOptions, TokenIdentity } from './types.js'
 
 const FN = 'signIdentityToken'
+/** Verity refuses identity tokens whose `exp` is more than a day after their `iat`. */
+const MAX_EXPIRES_IN = 86_400
 
 /**
  * An identity token for `identity`: a compact JWS, HS256, signed with a platform secret.
@@ -22,7 +24,7 @@ const FN = 'signIdentityToken'
  * Prefer it over `userHash()` when a proof should expire or when the messenger should show
  * attributes the user cannot change. Hand it to the app after your own login, and again whenever
  * the messenger asks for a fresh one through its `getIdentityToken` callback: keep `expiresIn`
- * short (minutes; at most a day), since a token that lives for months is a user hash again.
+ * short (minutes; at most a day, 86400 s, since Verity refuses a token that lives longer).
  *
  * The header is `{"alg":"HS256","typ":"JWT"}`, plus `kid` when `keyId` is given. The claims are
  * `user_id` and/or `email`, `attributes` when given, `iat` and `exp`. Verity identifies the user by
@@ -36,7 +38,8 @@ const FN = 'signIdentityToken'
  *   and `now` for tests.
  * @returns The token, `header.payload.signature` in base64url without padding.
  * @throws {TypeError} For the mistakes `userHash()` throws on, and when `attributes` is not a plain
- *   JSON object, when `expiresIn` is not a positive whole number of seconds, when `keyId` is not a
+ *   JSON object, when `expiresIn` is not a positive whole number of seconds or is over 86400 (a
+ *   day, the longest Verity accepts), when `keyId` is not a
  *   non-empty string, or when `now` is not a valid Date.
  *
  * @example
@@ -112,6 +115,12 @@ function checkOptions(options: unknown): CheckedOptions {
   if (!Number.isSafeInteger(expiresIn) || expiresIn <= 0) {
     throw new TypeError(
       `${FN}: options.expiresIn must be a positive whole number of seconds, got ${expiresIn}`,
+    )
+  }
+  if (expiresIn > MAX_EXPIRES_IN) {
+    throw new TypeError(
+      `${FN}: options.expiresIn must be at most ${MAX_EXPIRES_IN} seconds (24 hours), got ${expiresIn}: ` +
+        'Verity refuses identity tokens that live longer; sign a fresh one at each login instead',
     )
   }
   if (keyId !== undefined && (typeof keyId !== 'string' || keyId === '')) {

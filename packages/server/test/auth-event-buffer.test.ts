@@ -60,6 +60,33 @@ describe.each(['sqlite', 'postgres'] as const)('statistics flush on %s', (backen
     expect(byKey.get(userKey({ userId: 'user-8', email: null }))!.outcome).toBe('missing')
   })
 
+  it('keeps the latest valid proof beside the latest attempt: unproven attempts never erase it, in one flush or across flushes', async () => {
+    const [a, b] = secretIds as [string, string]
+    const row = async (userId: string) =>
+      data.db.selectFrom('user_attempts').selectAll().where('app_id', '=', appId).where('user_key', '=', userKey({ userId, email: null })).executeTakeFirstOrThrow()
+    const columns = (r: Awaited<ReturnType<typeof row>>) => [r.last_at, r.outcome, r.proven_at, r.proven_secret_id]
+
+    attempt('p-1', T0 + 10, a) // proven, then unproven in the same batch
+    attempt('p-1', T0 + 20, null, 'invalid')
+    attempt('p-2', T0 + 10, null, 'missing') // never proven
+    await buffer.flush()
+    expect(columns(await row('p-1'))).toEqual([iso(T0 + 20), 'invalid', iso(T0 + 10), a])
+    expect(columns(await row('p-2'))).toEqual([iso(T0 + 10), 'missing', null, null])
+
+    attempt('p-1', T0 + 30, null, 'missing') // a later batch without a proof
+    attempt('p-2', T0 + 30, b) // proven at last
+    await buffer.flush()
+    expect(columns(await row('p-1'))).toEqual([iso(T0 + 30), 'missing', iso(T0 + 10), a])
+    expect(columns(await row('p-2'))).toEqual([iso(T0 + 30), 'verified', iso(T0 + 30), b])
+
+    attempt('p-1', T0 + 5, b) // an older proof, arriving late: neither the attempt nor the proof moves back
+    await buffer.flush()
+    expect(columns(await row('p-1'))).toEqual([iso(T0 + 30), 'missing', iso(T0 + 10), a])
+    attempt('p-1', T0 + 40, b) // a newer proof moves both
+    await buffer.flush()
+    expect(columns(await row('p-1'))).toEqual([iso(T0 + 40), 'verified', iso(T0 + 40), b])
+  })
+
   it("writes each secret's first use at once, then at most once a minute, and never moves it back", async () => {
     const [a, b] = secretIds as [string, string]
     const lastUsed = async () =>

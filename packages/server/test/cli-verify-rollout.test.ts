@@ -114,7 +114,7 @@ describe('verity enforce on, without a terminal', () => {
   it('enforces nothing and exits 1 when users would be refused, even if stdin says "y"', async () => {
     const res = await verity('enforce', 'on', '--app', app.appId, '--platform', 'ios', '--json')
     expect(res.code).toBe(1)
-    expect(json(res.stdout)).toEqual({ enforced: false, forecast: { would_be_refused: 1, app_versions: ['1.9.0'] } })
+    expect(json(res.stdout)).toEqual({ enforced: false, changed: false, forecast: { would_be_refused: 1, app_versions: ['1.9.0'] } })
     // A pipe is not a person: "y" on stdin is not a confirmation.
     const piped = await runVerity(['enforce', 'on', '--app', app.appId, '--platform', 'ios', '--data-dir', server.dataDir], { input: 'y\n' })
     expect(piped.code).toBe(1)
@@ -126,7 +126,23 @@ describe('verity enforce on, without a terminal', () => {
   it('enforces with --yes', async () => {
     const res = await verity('enforce', 'on', '--app', app.appId, '--platform', 'ios', '--yes', '--json')
     expect(res.code, res.stderr).toBe(0)
-    expect(json(res.stdout)).toEqual({ enforced: true, forecast: { would_be_refused: 1, app_versions: ['1.9.0'] } })
+    expect(json(res.stdout)).toEqual({ enforced: true, changed: true, forecast: { would_be_refused: 1, app_versions: ['1.9.0'] } })
     expect(await enforced()).toBe(true)
+  })
+
+  it('enforce on an enforced platform says so and succeeds, without a terminal or --yes (idempotent)', async () => {
+    const res = await verity('enforce', 'on', '--app', app.appId, '--platform', 'ios', '--json')
+    expect(res.code, res.stderr).toBe(0)
+    expect(json(res.stdout)).toEqual({ enforced: true, changed: false, forecast: { would_be_refused: 1, app_versions: ['1.9.0'] } })
+    const human = await verity('enforce', 'on', '--app', app.appId, '--platform', 'ios')
+    expect(human.code, human.stderr).toBe(0)
+    expect(human.stdout).toBe('ios is already enforced. Nothing changed.\n')
+    expect(human.stderr).toBe('')
+    expect(await enforced()).toBe(true)
+    // And off twice: the second says so too.
+    expect((await verity('enforce', 'off', '--app', app.appId, '--platform', 'ios')).code).toBe(0)
+    const again = await verity('enforce', 'off', '--app', app.appId, '--platform', 'ios')
+    expect([again.code, again.stdout]).toEqual([0, 'ios is already not enforced. Nothing changed.\n'])
+    expect(await enforced()).toBe(false)
   })
 })

@@ -8,9 +8,11 @@ import { startTestServer, type TestServer } from './support/test-server.js'
 
 let dir: string
 let env: Record<string, string>
-beforeAll(() => {
+beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'verity-cli-'))
   env = { VERITY_DATA_DIR: dir }
+  // Only serve and migrate create a database; the other commands need one.
+  expect((await runVerity(['migrate'], { env })).code).toBe(0)
 })
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
 

@@ -36,6 +36,8 @@ describe('GET /v1/messenger/me', () => {
       email: 'a@example.com',
       anonymous: false,
       verified: true,
+      // The hash was over the user id; the email beside it is only claimed.
+      email_verified: false,
       name: null,
       attributes: {},
       verified_attributes: {},
@@ -50,6 +52,7 @@ describe('GET /v1/messenger/me', () => {
       email: null,
       anonymous: true,
       verified: false,
+      email_verified: false,
       device_id: visitor.user.device_id,
       name: null,
       attributes: {},

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs'
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import SqliteDatabase from 'better-sqlite3'
@@ -45,6 +45,19 @@ describe('data at rest', () => {
     const db = new SqliteDatabase(join(dir, 'verity.db'), { readonly: true })
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal')
     db.close()
+  })
+
+  it('creates the database, its WAL and shared memory readable by the owner only, in a folder that already existed', async () => {
+    const dir = freshDir()
+    // A folder made beforehand, readable by everyone (as `mkdir` makes it), so it protects nothing.
+    chmodSync(dir, 0o755)
+    const server = await startTestServer({}, dir)
+    try {
+      await server.createApp()
+      for (const file of ['verity.db', 'verity.db-wal', 'verity.db-shm']) expect([file, statSync(join(dir, file)).mode & 0o777]).toEqual([file, 0o600])
+    } finally {
+      await server.close()
+    }
   })
 
   it('refuses to start when the master key does not open the existing data, and says what to do', async () => {

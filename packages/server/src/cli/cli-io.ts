@@ -1,5 +1,6 @@
 import { VerityError } from '../errors/verity-error.js'
-import { ConfigError } from '../errors/config-error.js'
+import { ConfigError, NoDatabaseError } from '../errors/config-error.js'
+import { CLI_ERROR_CATALOGUE, type CliErrorCode, type ErrorCode } from '../errors/error-catalogue.js'
 import { isStorageUnavailable } from '../storage/storage-errors.js'
 
 /** Exit codes of API.md: 0 yes, 1 the answer is "no", 2 bad usage, 3 any other failure. */
@@ -19,16 +20,21 @@ export interface CliIo {
 /** Thrown by commands to end with a code; the message goes to stderr, or as JSON under --json. */
 export class CliExit extends Error {
   readonly exitCode: number
-  readonly code: string
-  constructor(exitCode: number, code: string, message: string) {
+  readonly code: CliErrorCode | ErrorCode
+  constructor(exitCode: number, code: CliErrorCode | ErrorCode, message: string) {
     super(message)
     this.exitCode = exitCode
     this.code = code
   }
 }
 
+/** An end with a code of the CLI's own catalogue, and its exit code. */
+export function cliError(code: CliErrorCode, message: string = CLI_ERROR_CATALOGUE[code].message): CliExit {
+  return new CliExit(CLI_ERROR_CATALOGUE[code].exit, code, message)
+}
+
 export function usageError(message: string): CliExit {
-  return new CliExit(EXIT.usage, 'invalid_usage', message)
+  return cliError('invalid_usage', message)
 }
 
 /** Maps any failure to the exit code and code of the contract. */
@@ -37,7 +43,8 @@ export function toCliExit(error: unknown): CliExit {
   if (error instanceof VerityError) {
     return new CliExit(error.code === 'invalid_request' ? EXIT.usage : EXIT.failure, error.code, error.message)
   }
-  if (error instanceof ConfigError) return new CliExit(EXIT.failure, 'configuration', error.message)
+  if (error instanceof NoDatabaseError) return cliError('no_database', error.message)
+  if (error instanceof ConfigError) return cliError('configuration', error.message)
   if (isStorageUnavailable(error)) return new CliExit(EXIT.failure, 'unavailable', `The database cannot be reached: ${(error as Error).message}`)
   return new CliExit(EXIT.failure, 'internal_error', (error as Error)?.message ?? String(error))
 }

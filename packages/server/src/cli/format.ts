@@ -17,6 +17,14 @@ export function formatSecret(platform: string, secret: SecretView): string {
   return `${platform.padEnd(8)} ${secret.id}\n         ${secret.value}\n`
 }
 
+/** A secret in `secrets list`: what tells whether it is still in use, before revoking it. */
+export function formatListedSecret(platform: string, secret: SecretView & { users_this_week: number }): string {
+  return (
+    `${platform.padEnd(8)} ${secret.id}  created ${secret.created_at}  last used ${secret.last_used_at ?? 'never'}  ` +
+    `users this week ${secret.users_this_week}\n         ${secret.value}\n`
+  )
+}
+
 export function formatForecast(rollout: Rollout): string {
   const { forecast, totals, window_days: days } = rollout
   if (totals.users === 0) return `No identified users seen in the last ${days} days.\n`

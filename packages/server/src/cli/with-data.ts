@@ -21,7 +21,8 @@ export interface CliData {
  */
 export async function withData<T>(options: DataOptions, io: CliIo, run: (ctx: CliData) => Promise<T>): Promise<T> {
   const config = parseStorageConfig(options, io.env, io.cwd)
-  const data = await openVerityData(config)
+  // Never a new database: a command run from another folder would otherwise start an empty one.
+  const data = await openVerityData(config, { mayCreate: false })
   try {
     const admin = new AppAdmin({ db: data.db, apps: data.apps, onChange: async () => {} })
     return await run({ data, admin, actor: `cli:${safeUserName()}` })

@@ -5,3 +5,11 @@ export class ConfigError extends Error {
     this.name = 'ConfigError'
   }
 }
+
+/** No Verity database where the settings point, for a caller that must not create one (the CLI). */
+export class NoDatabaseError extends ConfigError {
+  constructor(message: string) {
+    super(message)
+    this.name = 'NoDatabaseError'
+  }
+}

@@ -39,6 +39,25 @@ export const ERROR_CATALOGUE = {
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE
 
+/**
+ * Codes that only the CLI answers with, and its exit code for each (API.md, CLI: 1 the answer is
+ * "no", 2 bad usage, 3 any other failure). The CLI also answers with the codes above (exit 3, or
+ * 2 for `invalid_request`). Stable like them; docs/api.md's CLI error table must equal this one.
+ */
+export const CLI_ERROR_CATALOGUE = {
+  not_verified: { exit: 1, message: 'The hash does not verify.' },
+  not_confirmed: { exit: 1, message: 'Nothing was changed: the confirmation was refused.' },
+  invalid_usage: { exit: 2, message: 'The command line is not valid. See --help.' },
+  configuration: { exit: 3, message: 'A setting is not valid. The message names the flag and the environment variable.' },
+  no_database: {
+    exit: 3,
+    message:
+      'There is no Verity database here. Point at your data with --data-dir or VERITY_DATA_DIR (PostgreSQL: --database-url or DATABASE_URL), or create one with `verity migrate`.',
+  },
+} as const satisfies Record<string, { exit: 1 | 2 | 3; message: string }>
+
+export type CliErrorCode = keyof typeof CLI_ERROR_CATALOGUE
+
 export function isErrorCode(value: string): value is ErrorCode {
   return Object.hasOwn(ERROR_CATALOGUE, value)
 }

@@ -4,7 +4,7 @@ import type { Logger } from 'pino'
 import type { ConfigCache } from '../config-cache/config-cache.js'
 import { VerityError } from '../errors/verity-error.js'
 import { authenticateAdmin, authenticateMessenger } from './authenticate.js'
-import { readJsonBody } from './read-json-body.js'
+import { ClientClosedError, readJsonBody } from './read-json-body.js'
 import type { Reply, Route } from './route.js'
 import type { Router } from './router.js'
 import { validate } from './validation.js'
@@ -100,6 +100,12 @@ export function createRequestHandler(deps: RequestHandlerDeps) {
         reply = await runRoute(match.route, match.params, req, res, url, q, requestId)
       }
     } catch (error) {
+      if (error instanceof ClientClosedError) {
+        // Nobody is left to answer; not an error of ours, nor of the database.
+        logger.debug({ reqId: requestId, method: req.method, path }, 'client closed the request')
+        res.destroy()
+        return
+      }
       reply = errorReply(error, logger, requestId, req.method, path, metrics)
     }
     if (reply.status === 0) return // streamed by the handler
@@ -142,11 +148,16 @@ export function createRequestHandler(deps: RequestHandlerDeps) {
     const raw = req.method === 'GET' ? undefined : await readJsonBody(req, limit)
     let body: unknown
     if (route.body) body = validate(route.body, raw === undefined ? {} : raw, 'body')
-    else if (raw !== undefined) throw new VerityError('invalid_request', 'This endpoint takes no body.')
+    // `{}` says "nothing" as well as no body does (clients that always send JSON send it).
+    else if (raw !== undefined && !isEmptyObject(raw)) throw new VerityError('invalid_request', 'This endpoint takes no body.')
     let query: unknown
     if (route.query) query = validate(route.query, q === -1 ? {} : Object.fromEntries(new URLSearchParams(url.slice(q + 1))), 'query')
     return route.handle({ req, params, body, query, requestId, actor, session, client }, res)
   }
+}
+
+function isEmptyObject(value: unknown): boolean {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && Object.keys(value).length === 0
 }
 
 function errorReply(error: unknown, logger: Logger, requestId: string, method: string | undefined, path: string, metrics: RequestHandlerDeps['metrics']): Reply {

@@ -1,6 +1,17 @@
 import type { IncomingMessage } from 'node:http'
 import { VerityError } from '../errors/verity-error.js'
 
+/**
+ * The client hung up before its body arrived. Its own kind, so that the socket's ECONNRESET is
+ * never taken for the database's (a 503, a storage error logged and counted).
+ */
+export class ClientClosedError extends Error {
+  constructor(cause: unknown) {
+    super('The client closed the request before its body ended.', { cause })
+    this.name = 'ClientClosedError'
+  }
+}
+
 const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i
 
 /**
@@ -55,13 +66,14 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer | null> {
       done()
       resolve(size === 0 ? null : chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size))
     }
+    // A request stream fails only when its socket does: the client went away.
     const onError = (error: Error): void => {
       done()
-      reject(error)
+      reject(new ClientClosedError(error))
     }
     const onClose = (): void => {
       done()
-      reject(Object.assign(new Error('The request was closed before its body ended.'), { code: 'ERR_STREAM_PREMATURE_CLOSE' }))
+      reject(new ClientClosedError(null))
     }
     req.on('data', onData)
     req.on('end', onEnd)

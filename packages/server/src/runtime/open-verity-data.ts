@@ -2,12 +2,14 @@ import { DeviceIds } from '../crypto/device-ids.js'
 import { loadMasterKey } from '../crypto/master-key.js'
 import { SecretBox } from '../crypto/secret-box.js'
 import type { StorageConfig } from '../config/server-config.js'
-import { ConfigError } from '../errors/config-error.js'
+import { existsSync } from 'node:fs'
+import { join } from 'node:path'
+import { ConfigError, NoDatabaseError } from '../errors/config-error.js'
 import { AdminKeyRepository } from '../storage/admin-key-repository.js'
 import { AppRepository } from '../storage/app-repository.js'
 import { checkMasterKey } from '../storage/master-key-check.js'
-import { migrateToLatest, type MigrationReport } from '../storage/migrate.js'
-import { openDatabase, type OpenDatabase } from '../storage/open-database.js'
+import { hasVeritySchema, migrateToLatest, type MigrationReport } from '../storage/migrate.js'
+import { openDatabase, SQLITE_FILE, type OpenDatabase } from '../storage/open-database.js'
 import { SigningKeyRepository } from '../storage/signing-key-repository.js'
 
 /** The data a server or a CLI command works on: storage opened, migrated and unlocked. */
@@ -19,14 +21,28 @@ export interface VerityData extends OpenDatabase {
   readonly migrations: MigrationReport
 }
 
+function noDatabase(location: string, kind: 'SQLite' | 'PostgreSQL'): NoDatabaseError {
+  const where = kind === 'SQLite' ? '--data-dir or VERITY_DATA_DIR' : '--database-url or DATABASE_URL'
+  return new NoDatabaseError(
+    `There is no Verity database at ${location}, and this command creates none. ` +
+      `Point at your data with ${where}, or run \`verity migrate\` there to create an empty one.`,
+  )
+}
+
 /**
  * Opens the database, applies pending migrations (concurrent starters are serialized by the
  * migration lock), proves the master key opens the stored secrets, and makes sure a signing key
- * exists. Everything that can be wrong with the setup is found here, before serving.
+ * exists. Everything that can be wrong with the setup is found here, before serving. With
+ * `mayCreate: false` (CLI commands other than serve and migrate) it refuses a database that Verity
+ * never set up, rather than start an empty one, and a master key, in the wrong place.
  */
-export async function openVerityData(config: StorageConfig): Promise<VerityData> {
+export async function openVerityData(config: StorageConfig, options: { mayCreate?: boolean } = {}): Promise<VerityData> {
+  // Opening SQLite creates its file, so whether there is one is asked first.
+  const sqliteFile = join(config.dataDir, SQLITE_FILE)
+  if (options.mayCreate === false && !config.databaseUrl && !existsSync(sqliteFile)) throw noDatabase(sqliteFile, 'SQLite')
   const database = openDatabase(config)
   try {
+    if (options.mayCreate === false && config.databaseUrl && !(await hasVeritySchema(database.db))) throw noDatabase(database.location, 'PostgreSQL')
     const migrations = await migrateToLatest(database.db)
     if (migrations.error) throw migrations.error
     // A key file is made only for a database that has never held secrets.

@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { Logger } from 'pino'
 import type { ServerConfig } from '../config/server-config.js'
+import { ConfigError } from '../errors/config-error.js'
 import { ConfigCache } from '../config-cache/config-cache.js'
 import { PostgresChangeListener } from '../config-cache/postgres-change-listener.js'
 import { instrumentAuthRoute, metricsRoutes } from '../http/metrics/metrics-routes.js'
@@ -97,6 +98,22 @@ export async function ensureAdminKey(data: VerityData, config: ServerConfig, ann
   return key
 }
 
+/** A port that cannot be had is a setting to change: say which, instead of a raw EADDRINUSE. */
+function listenError(error: unknown, config: ServerConfig): unknown {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code
+  const where = `${config.host}:${config.port}`
+  if (code === 'EADDRINUSE') {
+    return new ConfigError(`Port ${config.port} is already in use on ${config.host}: another process (perhaps another Verity) listens at ${where}. Choose another port with --port or PORT, or stop that process.`)
+  }
+  if (code === 'EACCES') {
+    return new ConfigError(`Not allowed to listen at ${where} (ports below 1024 need privileges). Choose another port with --port or PORT.`)
+  }
+  if (code === 'EADDRNOTAVAIL') {
+    return new ConfigError(`Cannot listen at ${where}: this machine has no address ${config.host}. Choose another with --host or HOST.`)
+  }
+  return error
+}
+
 export async function startServer(config: ServerConfig, options: StartOptions = {}): Promise<RunningServer> {
   const logger = options.logger ?? createLogger(config.logLevel)
   const data = await openVerityData(config)
@@ -142,7 +159,6 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     db: data.db,
     logger,
     diagnose: (failure) => diagnoseFailure(failure, cache.app(failure.appId), () => cache.apps(), budget.forApp(failure.appId)),
-    onSignedAttributes: (appId, identity, attributes, at) => profiles.recordSignedAttributes(appId, identity, attributes, at),
     onFlushError: () => metrics.databaseError('statistics_flush'),
   })
   events.start()
@@ -165,6 +181,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     sessionsPerClient: new RateWindow({ rate: limits.clientSessionRate }),
     deviceIds: data.deviceIds,
     events,
+    recordSignedAttributes: (appId, identity, attributes, at) => profiles.recordSignedAttributes(appId, identity, attributes, at),
   })
   const admin = new AppAdmin({
     db: data.db,
@@ -238,7 +255,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     await listener?.stop()
     metrics.stop()
     await data.close().catch(() => {})
-    throw error
+    throw listenError(error, config)
   })
   const { port } = server.address() as AddressInfo
   const host = config.host.includes(':') ? `[${config.host}]` : config.host

@@ -95,24 +95,37 @@ export class AppAdmin {
     return secretView(app.secrets.find((s) => s.id === secretId)!)
   }
 
-  /** Revokes a secret, and with it the access tokens it verified. Never the last active one. */
-  async revokeSecret(appId: string, platform: Platform, secretId: string, actor: string): Promise<void> {
+  /**
+   * Revokes a secret, and with it the access tokens it verified. Never the last active one.
+   * Revoking a revoked secret changes and records nothing (the API answers 204 again); the answer
+   * says when it was revoked, so that the CLI can tell a person the id names no active secret.
+   */
+  async revokeSecret(appId: string, platform: Platform, secretId: string, actor: string): Promise<{ readonly alreadyRevokedAt: string | null }> {
     const now = this.#now()
     const app = await this.#require(appId)
     const known = app.secrets.find((s) => s.id === secretId && s.platform === platform)
     if (!known) throw new VerityError('not_found', `This ${platform} platform has no secret with this id.`)
-    // Revoking twice is not an error, and not a second event.
-    if (known.revokedAt !== null) return
-    const revoked = await changeConfig(this.#deps.db, { actor, action: 'secret.revoked', appId, platform, target: secretId }, now, async (trx) => {
+    if (known.revokedAt !== null) return { alreadyRevokedAt: known.revokedAt }
+    try {
+      await this.#revoke(appId, platform, secretId, actor, now)
+    } catch (error) {
+      // Another writer revoked it in between: the same answer, and no second audit event.
+      if (error instanceof AlreadyRevoked) return { alreadyRevokedAt: error.at }
+      throw error
+    }
+    await this.#deps.onChange()
+    return { alreadyRevokedAt: null }
+  }
+
+  async #revoke(appId: string, platform: Platform, secretId: string, actor: string, now: Date): Promise<void> {
+    await changeConfig(this.#deps.db, { actor, action: 'secret.revoked', appId, platform, target: secretId }, now, async (trx) => {
       const rows = await trx.selectFrom('secrets').select(['id', 'revoked_at']).where('app_id', '=', appId).where('platform', '=', platform).execute()
       const target = rows.find((r) => r.id === secretId)
       if (!target) throw new VerityError('not_found', `This ${platform} platform has no secret with this id.`)
-      if (target.revoked_at !== null) return false
+      if (target.revoked_at !== null) throw new AlreadyRevoked(target.revoked_at)
       if (rows.filter((r) => r.revoked_at === null).length === 1) throw new VerityError('last_active_secret')
       await trx.updateTable('secrets').set({ revoked_at: now.toISOString() }).where('id', '=', secretId).execute()
-      return true
     })
-    if (revoked) await this.#deps.onChange()
   }
 
   /** Who would be refused if this platform were enforced now (API.md, Rollout). */
@@ -125,5 +138,14 @@ export class AppAdmin {
     const app = APP_ID_PATTERN.test(appId) ? await this.#deps.apps.get(appId) : null
     if (!app) throw new VerityError('app_not_found')
     return app
+  }
+}
+
+/** Thrown inside the revocation's transaction to roll it back (its audit event included). */
+class AlreadyRevoked extends Error {
+  readonly at: string
+  constructor(at: string) {
+    super('already revoked')
+    this.at = at
   }
 }

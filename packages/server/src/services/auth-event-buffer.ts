@@ -42,16 +42,25 @@ class FlushStatements {
     this.#numbered = db.selectFrom('user_attempts').select('app_id').where('app_id', '=', '').compile().sql.includes('$1')
   }
 
-  /** Upserts the latest attempt of each user; an older attempt never overwrites a newer one. */
+  /**
+   * Upserts each user's latest attempt and latest valid proof, each on its own: an older attempt
+   * never overwrites a newer one, and an unproven attempt never erases a proof.
+   */
   attempts(rows: number): string {
     return this.#text(`a${rows}`, (p) => {
-      const values = Array.from({ length: rows }, () => `(${p(8)})`).join(', ')
+      const values = Array.from({ length: rows }, () => `(${p(11)})`).join(', ')
+      const newer = '"user_attempts"."last_at" <= "excluded"."last_at"'
+      const newerProof = '"excluded"."proven_at" is not null and ("user_attempts"."proven_at" is null or "user_attempts"."proven_at" <= "excluded"."proven_at")'
+      const latest = (column: string) => `"${column}" = case when ${newer} then "excluded"."${column}" else "user_attempts"."${column}" end`
+      const proven = (column: string) => `"${column}" = case when ${newerProof} then "excluded"."${column}" else "user_attempts"."${column}" end`
       return (
-        'insert into "user_attempts" ("app_id", "platform", "user_key", "last_at", "outcome", "app_version", "sdk_version", "secret_id") ' +
+        'insert into "user_attempts" ("app_id", "platform", "user_key", "last_at", "outcome", "app_version", "sdk_version", "secret_id", ' +
+        '"proven_at", "proven_app_version", "proven_secret_id") ' +
         `values ${values} on conflict ("app_id", "platform", "user_key") do update set ` +
-        '"last_at" = "excluded"."last_at", "outcome" = "excluded"."outcome", "app_version" = "excluded"."app_version", ' +
-        '"sdk_version" = "excluded"."sdk_version", "secret_id" = "excluded"."secret_id" ' +
-        'where "user_attempts"."last_at" <= "excluded"."last_at"'
+        ['last_at', 'outcome', 'app_version', 'sdk_version', 'secret_id'].map(latest).join(', ') +
+        ', ' +
+        ['proven_at', 'proven_app_version', 'proven_secret_id'].map(proven).join(', ') +
+        ` where ${newer} or (${newerProof})`
       )
     })
   }
@@ -101,7 +110,10 @@ export function userKey(identity: ClaimedIdentity): string {
   return createHash('sha256').update(identityKey(identity), 'utf8').digest('base64url').slice(0, 22)
 }
 
-/** The latest attempt of one user, updated in place while the user keeps coming back. */
+/**
+ * The latest attempt of one user, and their latest valid proof, updated in place while the user
+ * keeps coming back.
+ */
 interface PendingAttempt {
   readonly appId: string
   readonly platform: AuthAttemptEvent['platform']
@@ -111,13 +123,9 @@ interface PendingAttempt {
   secretId: string | null
   appVersion: string | null
   sdkVersion: string | null
-}
-
-interface PendingAttributes {
-  readonly appId: string
-  readonly identity: ClaimedIdentity
-  readonly attributes: Readonly<Record<string, unknown>>
-  readonly at: number
+  provenAt: number | null
+  provenAppVersion: string | null
+  provenSecretId: string | null
 }
 
 export interface AuthEventBufferDeps {
@@ -125,7 +133,6 @@ export interface AuthEventBufferDeps {
   readonly logger: Logger
   /** Names the mistake behind a failure; runs at flush time, off the request path, within its budget. */
   readonly diagnose: (failure: AuthFailureEvent) => Diagnosis
-  readonly onSignedAttributes?: (appId: string, identity: ClaimedIdentity, attributes: Readonly<Record<string, unknown>>, at: number) => Promise<void>
   /** A periodic flush failed (metrics count database errors). */
   readonly onFlushError?: (error: unknown) => void
   /** Bounds of the buffer while storage is down; defaults 200 000 users and 10 000 failures. */
@@ -150,7 +157,6 @@ export class AuthEventBuffer implements AuthEventSink {
    */
   readonly #lastUseWritten = new Map<string, number>()
   #failures: AuthFailureEvent[] = []
-  #attributes: PendingAttributes[] = []
   #dropped = 0
   #timer: NodeJS.Timeout | null = null
   #flushing: Promise<void> = Promise.resolve()
@@ -179,12 +185,18 @@ export class AuthEventBuffer implements AuthEventSink {
     // the request), and the digest for storage is computed at flush time, once per user.
     const mapKey = `${event.appId}\u0000${event.platform}\u0000${identityKey(event.identity)}`
     const pending = this.#attempts.get(mapKey)
+    const proven = event.outcome === 'verified'
     if (pending !== undefined) {
       pending.at = event.at
       pending.outcome = event.outcome
       pending.secretId = event.secretId
       pending.appVersion = event.appVersion
       pending.sdkVersion = event.sdkVersion
+      if (proven) {
+        pending.provenAt = event.at
+        pending.provenAppVersion = event.appVersion
+        pending.provenSecretId = event.secretId
+      }
     } else if (this.#attempts.size >= this.#maxAttempts) {
       this.#dropped++
       return
@@ -198,6 +210,9 @@ export class AuthEventBuffer implements AuthEventSink {
         secretId: event.secretId,
         appVersion: event.appVersion,
         sdkVersion: event.sdkVersion,
+        provenAt: proven ? event.at : null,
+        provenAppVersion: proven ? event.appVersion : null,
+        provenSecretId: proven ? event.secretId : null,
       })
     }
     if (event.secretId) this.#secretsUsed.set(event.secretId, event.at)
@@ -209,14 +224,6 @@ export class AuthEventBuffer implements AuthEventSink {
       return
     }
     this.#failures.push(event)
-  }
-
-  signedAttributes(appId: string, identity: ClaimedIdentity, attributes: Readonly<Record<string, unknown>>, at: number): void {
-    if (this.#attributes.length >= this.#maxFailures) {
-      this.#dropped++
-      return
-    }
-    this.#attributes.push({ appId, identity, attributes, at })
   }
 
   start(intervalMs = 1000): void {
@@ -249,12 +256,10 @@ export class AuthEventBuffer implements AuthEventSink {
       if (at - (this.#lastUseWritten.get(id) ?? -Infinity) >= LAST_USE_PRECISION_MS) secretsUsed.set(id, at)
     }
     const failures = this.#failures
-    const attributes = this.#attributes
-    if (attempts.size + secretsUsed.size + failures.length + attributes.length === 0) return
+    if (attempts.size + secretsUsed.size + failures.length === 0) return
     this.#attempts = new Map()
     this.#secretsUsed = new Map()
     this.#failures = []
-    this.#attributes = []
     const kept = newestPerApp(failures, FAILURES_KEPT_PER_APP)
     try {
       await this.#deps.db.transaction().execute(async (trx) => {
@@ -268,7 +273,8 @@ export class AuthEventBuffer implements AuthEventSink {
           await next()
           const parameters: unknown[] = []
           for (const a of pending) {
-            parameters.push(a.appId, a.platform, userKey(a.identity), new Date(a.at).toISOString(), a.outcome, a.appVersion, a.sdkVersion, a.secretId)
+            const provenAt = a.provenAt === null ? null : new Date(a.provenAt).toISOString()
+            parameters.push(a.appId, a.platform, userKey(a.identity), new Date(a.at).toISOString(), a.outcome, a.appVersion, a.sdkVersion, a.secretId, provenAt, a.provenAppVersion, a.provenSecretId)
           }
           await trx.executeQuery(CompiledQuery.raw(statements.attempts(pending.length), parameters))
         }
@@ -303,13 +309,10 @@ export class AuthEventBuffer implements AuthEventSink {
         }
       })
     } catch (error) {
-      this.#requeue(attempts, secretsUsed, failures, attributes)
+      this.#requeue(attempts, secretsUsed, failures)
       throw error
     }
     for (const [id, at] of secretsUsed) this.#lastUseWritten.set(id, at)
-    for (const a of attributes) {
-      await this.#deps.onSignedAttributes?.(a.appId, a.identity, a.attributes, a.at)
-    }
     if (++this.#flushes % 60 === 0 || failures.length > 100) await this.#pruneFailures(new Set(failures.map((f) => f.appId)))
   }
 
@@ -327,10 +330,18 @@ export class AuthEventBuffer implements AuthEventSink {
     attempts: Map<string, PendingAttempt>,
     secretsUsed: Map<string, number>,
     failures: AuthFailureEvent[],
-    attributes: PendingAttributes[],
   ): void {
     for (const [key, value] of attempts) {
-      if (this.#attempts.has(key)) continue
+      const newer = this.#attempts.get(key)
+      if (newer !== undefined) {
+        // The newer attempt wins, but a proof in the failed batch is kept if it has none.
+        if (newer.provenAt === null && value.provenAt !== null) {
+          newer.provenAt = value.provenAt
+          newer.provenAppVersion = value.provenAppVersion
+          newer.provenSecretId = value.provenSecretId
+        }
+        continue
+      }
       if (this.#attempts.size >= this.#maxAttempts) this.#dropped++
       else this.#attempts.set(key, value)
     }
@@ -339,9 +350,6 @@ export class AuthEventBuffer implements AuthEventSink {
       if (this.#failures.length >= this.#maxFailures) this.#dropped++
       else this.#failures.push(f)
     }
-    const room = Math.max(0, this.#maxFailures - this.#attributes.length)
-    this.#dropped += Math.max(0, attributes.length - room)
-    this.#attributes.push(...attributes.slice(0, room))
   }
 
   async #pruneFailures(appIds: Set<string>): Promise<void> {

@@ -37,5 +37,4 @@ export interface AuthFailureEvent {
 export interface AuthEventSink {
   attempt(event: AuthAttemptEvent): void
   failure(event: AuthFailureEvent): void
-  signedAttributes(appId: string, identity: ClaimedIdentity, attributes: Readonly<Record<string, unknown>>, at: number): void
 }

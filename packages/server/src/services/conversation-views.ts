@@ -29,8 +29,11 @@ export interface AdminConversationView {
   created_at: string
   verified: boolean
   trust: string
-  /** What the session claimed; only a verified user has a name (profiles are verified users'). */
-  user: { user_id: string | null; email: string | null; name: string | null }
+  /**
+   * Who the session was; only a verified user has a name (profiles are verified users').
+   * `email_verified` is false when the email was only claimed beside a proven user id.
+   */
+  user: { user_id: string | null; email: string | null; email_verified: boolean; name: string | null }
   device_id?: string
   platform: string
   last_message_at: string
@@ -66,7 +69,7 @@ export function adminConversationView(row: ConversationRow, name: string | null)
     created_at: row.created_at,
     verified: row.trust === 'verified',
     trust: row.trust,
-    user: { user_id: row.user_id, email: row.email, name: row.trust === 'verified' ? name : null },
+    user: { user_id: row.user_id, email: row.email, email_verified: row.email_verified === 1, name: row.trust === 'verified' ? name : null },
     platform: row.platform,
     last_message_at: row.last_message_at,
   }

@@ -3,7 +3,7 @@ import { newId } from '../crypto/random-ids.js'
 import { VerityError } from '../errors/verity-error.js'
 import type { MessageFeed } from '../live/message-feed.js'
 import type { ConversationRepository, ConversationRow, MessageRow } from '../storage/conversation-repository.js'
-import type { AccessTokenClaims } from '../tokens/access-token-claims.js'
+import { emailVerifiedOf, type AccessTokenClaims } from '../tokens/access-token-claims.js'
 import {
   adminConversationView,
   conversationSummaryView,
@@ -64,6 +64,7 @@ export class Conversations {
       user_key: space.user_key,
       user_id: session.uid ?? null,
       email: session.email ?? null,
+      email_verified: emailVerifiedOf(session) ? 1 : 0,
       device_id: space.device_id,
       platform: session.plt,
       last_message_at: at,

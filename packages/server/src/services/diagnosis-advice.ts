@@ -61,6 +61,14 @@ export const DIAGNOSIS_ADVICE: Readonly<Record<Diagnosis, DiagnosisAdvice>> = {
     found: "The identity token's signature was right but its `exp` had passed (more than 60 s ago).",
     fix: "Sign a fresh identity token at each login with `exp` a few minutes ahead, and check the signing server's clock.",
   },
+  identity_token_lifetime: {
+    found: "The identity token's signature was right but its `exp` was more than 24 hours after its `iat` (or from now).",
+    fix: 'Sign each identity token for one login, with `exp` at most a few minutes ahead, never more than 24 hours.',
+  },
+  identity_token_crit: {
+    found: "The identity token's header has a `crit` member, naming extensions that Verity does not implement.",
+    fix: 'Sign identity tokens with a plain header, `{"alg": "HS256", "typ": "JWT"}` and an optional `kid`, without `crit`.',
+  },
   no_proof: {
     found: 'An identified user came with neither user_hash nor identity_token on an enforced platform.',
     fix: 'Ship app versions that send the proof with every identified user, or turn enforcement off until `verity rollout` shows they do.',

@@ -29,6 +29,8 @@ export interface SessionUser {
   email: string | null
   anonymous: boolean
   verified: boolean
+  /** Whether the proof covered the email; an email sent beside a proven user id is only claimed. */
+  email_verified: boolean
   device_id?: string
 }
 
@@ -47,12 +49,16 @@ export interface MessengerAuthDeps {
   readonly sessionsPerClient: RateWindow
   readonly deviceIds: DeviceIds
   readonly events: AuthEventSink
+  /** Stores what a verified identity token signed (user profiles). */
+  readonly recordSignedAttributes: (appId: string, identity: ClaimedIdentity, attributes: Readonly<Record<string, unknown>>, at: number) => Promise<void>
 }
 
 /**
  * POST /v1/messenger/auth: memory only, no storage access, so the hot path costs an HMAC per
- * active secret and one token signature, and answers synchronously. Only an attempt that is
- * refused anyway waits, for the failure limit (which may be shared with other processes).
+ * active secret and one token signature, and answers synchronously. Two exceptions wait: an
+ * attempt that is refused anyway waits for the failure limit (which may be shared with other
+ * processes), and an identity token that signs attributes waits for them to be stored, so that
+ * the session's next call sees them and cannot overwrite them.
  */
 export class MessengerAuth {
   readonly #deps: MessengerAuthDeps
@@ -62,12 +68,13 @@ export class MessengerAuth {
   }
 
   /**
-   * The session for a proof, or, for an attempt that is refused, a promise that rejects (401, or
-   * 429 once the identifier has had VERITY_FAILURE_LIMIT refusals within a minute). `client` is
-   * the client address, which sessions without a proof count against.
+   * The session for a proof (a promise when signed attributes are stored first), or, for an
+   * attempt that is refused, a promise that rejects (401, or 429 once the identifier has had
+   * VERITY_FAILURE_LIMIT refusals within a minute). `client` is the client address, which
+   * sessions without a proof count against.
    */
-  authenticate(request: AuthRequest, client: string, now: number = Date.now()): AuthResponse | Promise<never> {
-    const { cache, deviceIds, events } = this.#deps
+  authenticate(request: AuthRequest, client: string, now: number = Date.now()): AuthResponse | Promise<AuthResponse> {
+    const { cache, deviceIds } = this.#deps
     if (request.user_hash !== undefined && request.identity_token !== undefined) {
       throw new VerityError('invalid_request', 'Send either user_hash or identity_token, not both.')
     }
@@ -86,7 +93,7 @@ export class MessengerAuth {
         : request.identity_token !== undefined
           ? { type: 'identity_token', value: request.identity_token }
           : null
-    const outcome = checkProof(claimed, proof, platform.active)
+    const outcome = checkProof(claimed, proof, platform.active, now)
     const identity = identityOf(outcome)
     const decision = decideSession(outcome, platform.enforced)
 
@@ -105,9 +112,10 @@ export class MessengerAuth {
     }
     this.#record(request, app.id, outcome, identity, proof, false, now)
 
-    if (outcome.kind === 'verified' && outcome.signedAttributes) {
-      events.signedAttributes(app.id, outcome.identity, outcome.signedAttributes, now)
-    }
+    const signedWrite =
+      outcome.kind === 'verified' && outcome.signedAttributes
+        ? this.#deps.recordSignedAttributes(app.id, outcome.identity, outcome.signedAttributes, now)
+        : null
     const deviceId =
       decision.trust === 'verified'
         ? undefined
@@ -125,6 +133,7 @@ export class MessengerAuth {
         did: deviceId,
         uid: decision.identity.userId ?? undefined,
         email: decision.identity.email ?? undefined,
+        emv: decision.emailVerified && decision.identity.email !== null ? true : undefined,
       },
       now,
     )
@@ -133,9 +142,11 @@ export class MessengerAuth {
       email: decision.identity.email,
       anonymous: decision.trust === 'anonymous',
       verified: decision.trust === 'verified',
+      email_verified: decision.emailVerified && decision.identity.email !== null,
     }
     if (deviceId !== undefined) user.device_id = deviceId
-    return { access_token: token, token_type: 'Bearer', expires_in: expiresIn, user }
+    const response: AuthResponse = { access_token: token, token_type: 'Bearer', expires_in: expiresIn, user }
+    return signedWrite ? signedWrite.then(() => response) : response
   }
 
   /** Refused: 401 while the identifier has fewer than VERITY_FAILURE_LIMIT refusals within a minute, else 429. */

@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely'
+import { sql, type Kysely } from 'kysely'
 import { VerityError } from '../errors/verity-error.js'
 import type { StoredApp } from '../storage/app-repository.js'
 import type { Database } from '../storage/schema.js'
@@ -33,7 +33,7 @@ export function rolloutDays(days: number | undefined): number {
 
 const emptyCounts = (): OutcomeCounts => ({ users: 0, verified: 0, missing: 0, invalid: 0 })
 
-/** Users in the window grouped by the app version and outcome of their latest attempt. */
+/** Users in the window grouped by the app version and outcome they count under (computeRollout). */
 export interface OutcomeGroup {
   readonly appVersion: string | null
   readonly outcome: AttemptOutcome
@@ -94,31 +94,39 @@ function compareVersions(a: string | null, b: string | null): number {
 }
 
 /**
- * Is it safe to enforce? Each identified user seen in the window counts once, under the app
- * version and outcome of their latest attempt (the table keeps exactly that attempt per user).
+ * Is it safe to enforce? Each identified user seen in the window counts once. A user who sent a
+ * valid proof in the window counts as verified, under the app version and secret of their latest
+ * valid proof, whatever unproven attempts followed: anyone can send an attempt without a proof in
+ * a user's name, so such attempts must not undo a proof. Any other user counts under the app
+ * version and outcome of their latest attempt. The table keeps both per user, so this is exact
+ * for any window.
  */
 export async function computeRollout(db: Kysely<Database>, app: StoredApp, platform: Platform, days: number, now: Date = new Date()): Promise<Rollout> {
   const since = new Date(now.getTime() - days * 86_400_000).toISOString()
+  const provenInWindow = sql<boolean>`proven_at is not null and proven_at >= ${since}`
+  const appVersion = sql<string | null>`case when ${provenInWindow} then proven_app_version else app_version end`
+  const outcome = sql<string>`case when ${provenInWindow} then 'verified' else outcome end`
+  const seenAt = sql<string>`case when ${provenInWindow} then proven_at else last_at end`
   const rows = await db
     .selectFrom('user_attempts')
-    .select((eb) => ['app_version', 'outcome', eb.fn.countAll<number | string>().as('users'), eb.fn.max('last_at').as('last_seen_at')])
+    .select((eb) => [appVersion.as('app_version'), outcome.as('outcome'), eb.fn.countAll<number | string>().as('users'), eb.fn.max(seenAt).as('last_seen_at')])
     .where('app_id', '=', app.id)
     .where('platform', '=', platform)
     .where('last_at', '>=', since)
-    .groupBy(['app_version', 'outcome'])
+    // By position: PostgreSQL does not see two copies of an expression with parameters as the same.
+    .groupBy([sql`1`, sql`2`])
     .execute()
   const secretRows = await db
     .selectFrom('user_attempts')
-    .select((eb) => ['secret_id', eb.fn.countAll<number | string>().as('users')])
+    .select((eb) => ['proven_secret_id', eb.fn.countAll<number | string>().as('users')])
     .where('app_id', '=', app.id)
     .where('platform', '=', platform)
-    .where('last_at', '>=', since)
-    .where('outcome', '=', 'verified')
-    .groupBy('secret_id')
+    .where('proven_at', '>=', since)
+    .groupBy('proven_secret_id')
     .execute()
   // PostgreSQL returns counts as strings (bigint), SQLite as numbers.
   const groups = rows.map((r) => ({ appVersion: r.app_version, outcome: r.outcome as AttemptOutcome, users: Number(r.users), lastSeenAt: String(r.last_seen_at) }))
-  const usersBySecret = new Map(secretRows.flatMap((r) => (r.secret_id === null ? [] : [[r.secret_id, Number(r.users)] as const])))
+  const usersBySecret = new Map(secretRows.flatMap((r) => (r.proven_secret_id === null ? [] : [[r.proven_secret_id, Number(r.users)] as const])))
   const platformSecrets = app.secrets
     .filter((s) => s.platform === platform)
     .map((s) => ({ id: s.id, revoked: s.revokedAt !== null, lastUsedAt: s.lastUsedAt }))

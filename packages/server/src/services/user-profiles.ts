@@ -2,7 +2,7 @@ import { spaceOf } from '../authorization/can-read-conversation.js'
 import { VerityError } from '../errors/verity-error.js'
 import { applyProfilePatch, profileView, type Attributes, type ProfilePatch, type ProfileView, type SignedAttributes, type StoredProfile } from '../profile/apply-profile-patch.js'
 import type { UserIdentity, UserRepository, UserRow } from '../storage/user-repository.js'
-import type { AccessTokenClaims } from '../tokens/access-token-claims.js'
+import { emailVerifiedOf, type AccessTokenClaims } from '../tokens/access-token-claims.js'
 import { identityKey, type ClaimedIdentity } from '../verification/identity.js'
 import type { SessionUser } from './messenger-auth.js'
 
@@ -55,7 +55,8 @@ export class UserProfiles {
 
   /** From identity tokens (through the auth event buffer): the signed attributes replace the earlier ones. */
   async recordSignedAttributes(appId: string, identity: ClaimedIdentity, attributes: SignedAttributes, at: number): Promise<void> {
-    const user: UserIdentity = { appId, userKey: identityKey(identity), userId: identity.userId, email: identity.email }
+    // The token signed every claim it carries, the email included.
+    const user: UserIdentity = { appId, userKey: identityKey(identity), userId: identity.userId, email: identity.email, emailVerified: identity.email !== null }
     await this.#users.recordSigned(user, JSON.stringify(attributes), new Date(at).toISOString())
   }
 
@@ -69,7 +70,7 @@ export class UserProfiles {
 function verifiedUser(session: AccessTokenClaims): UserIdentity | null {
   const space = spaceOf(session)
   if (space === null || space.trust !== 'verified' || space.user_key === null) return null
-  return { appId: space.app_id, userKey: space.user_key, userId: session.uid ?? null, email: session.email ?? null }
+  return { appId: space.app_id, userKey: space.user_key, userId: session.uid ?? null, email: session.email ?? null, emailVerified: emailVerifiedOf(session) }
 }
 
 function sessionUser(session: AccessTokenClaims): SessionUser {
@@ -78,6 +79,7 @@ function sessionUser(session: AccessTokenClaims): SessionUser {
     email: session.email ?? null,
     anonymous: session.trust === 'anonymous',
     verified: session.trust === 'verified',
+    email_verified: emailVerifiedOf(session),
   }
   if (session.did !== undefined) user.device_id = session.did
   return user

@@ -8,6 +8,12 @@ export interface MigrationReport {
   readonly error: unknown
 }
 
+/** Whether Verity's tables exist in this database (a migration has ever run). */
+export async function hasVeritySchema(db: Kysely<Database>): Promise<boolean> {
+  const tables = await db.introspection.getTables()
+  return tables.some((t) => t.name === 'verity_migrations')
+}
+
 /** Applies pending migrations; reports instead of throwing, so the CLI can say what it applied. */
 export async function migrateToLatest(db: Kysely<Database>): Promise<MigrationReport> {
   const migrator = new Migrator({

@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs'
+import { closeSync, mkdirSync, openSync } from 'node:fs'
 import { join } from 'node:path'
 import SqliteDatabase from 'better-sqlite3'
 import { Kysely, PostgresDialect, SqliteDialect } from 'kysely'
@@ -25,6 +25,7 @@ export function openDatabase(config: StorageConfig): OpenDatabase {
   if (config.databaseUrl) return openPostgres(config)
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 })
   const file = join(config.dataDir, SQLITE_FILE)
+  createOwnerOnly(file)
   const sqlite = new SqliteDatabase(file)
   // WAL lets the CLI and a running server share the file; FULL makes every acknowledged
   // configuration write survive a power cut; the busy timeout waits for the other writer.
@@ -34,6 +35,19 @@ export function openDatabase(config: StorageConfig): OpenDatabase {
   sqlite.pragma('foreign_keys = ON')
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) })
   return { db, dialect: 'sqlite', location: file, close: () => db.destroy() }
+}
+
+/**
+ * Creates the database file readable by its owner only, unless it exists. SQLite would create it
+ * with the umask's mode (0644, world-readable, in a data folder that already existed), and it gives
+ * the -wal and -shm files the main file's mode, so this one mode covers all three.
+ */
+function createOwnerOnly(file: string): void {
+  try {
+    closeSync(openSync(file, 'wx', 0o600))
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
+  }
 }
 
 const STATEMENT_CACHE_SIZE = 500

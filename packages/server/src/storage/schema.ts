@@ -73,6 +73,10 @@ export interface UserAttemptsTable {
   app_version: string | null
   sdk_version: string | null
   secret_id: string | null
+  /** The latest valid proof (null if none): it outlives later unproven attempts (services/rollout.ts). */
+  proven_at: string | null
+  proven_app_version: string | null
+  proven_secret_id: string | null
 }
 
 export interface FailuresTable {
@@ -98,6 +102,8 @@ export interface ConversationsTable {
   user_key: string | null
   user_id: string | null
   email: string | null
+  /** 1 when the session proved the email (hashed alone, or signed); 0 when it only claimed it. */
+  email_verified: number
   /** The device of an unverified or anonymous session; null when verified. */
   device_id: string | null
   platform: string
@@ -119,6 +125,8 @@ export interface UsersTable {
   user_key: string
   user_id: string | null
   email: string | null
+  /** 1 when the latest session that wrote the row proved the email; 0 when it only claimed it. */
+  email_verified: number
   name: string | null
   /** JSON object: attributes set from the messenger. */
   attributes: string

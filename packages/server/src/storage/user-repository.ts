@@ -9,6 +9,8 @@ export interface UserIdentity {
   readonly userKey: string
   readonly userId: string | null
   readonly email: string | null
+  /** Whether the session proved the email (see access-token-claims.ts). */
+  readonly emailVerified: boolean
 }
 
 /** Verified users' profiles, one row per app and namespaced identity. */
@@ -41,6 +43,7 @@ export class UserRepository {
         user_key: user.userKey,
         user_id: user.userId,
         email: user.email,
+        email_verified: user.emailVerified ? 1 : 0,
         name: null,
         attributes: '{}',
         signed_attributes: signedJson,
@@ -56,6 +59,7 @@ export class UserRepository {
             signed_at: eb.ref('excluded.signed_at'),
             user_id: eb.ref('excluded.user_id'),
             email: eb.ref('excluded.email'),
+            email_verified: eb.ref('excluded.email_verified'),
             updated_at: eb.ref('excluded.updated_at'),
             version: eb('users.version', '+', 1),
           }))
@@ -83,6 +87,7 @@ export class UserRepository {
           user_key: user.userKey,
           user_id: user.userId,
           email: user.email,
+          email_verified: user.emailVerified ? 1 : 0,
           name: profile.name,
           attributes: profile.attributesJson,
           signed_attributes: '{}',
@@ -96,7 +101,15 @@ export class UserRepository {
     }
     const result = await this.#db
       .updateTable('users')
-      .set({ name: profile.name, attributes: profile.attributesJson, user_id: user.userId, email: user.email, version: expectedVersion + 1, updated_at: at })
+      .set({
+        name: profile.name,
+        attributes: profile.attributesJson,
+        user_id: user.userId,
+        email: user.email,
+        email_verified: user.emailVerified ? 1 : 0,
+        version: expectedVersion + 1,
+        updated_at: at,
+      })
       .where('app_id', '=', user.appId)
       .where('user_key', '=', user.userKey)
       .where('version', '=', expectedVersion)

@@ -20,9 +20,16 @@ export interface AccessTokenClaims {
   readonly did?: string
   readonly uid?: string
   readonly email?: string
+  /** True when the proof covered the email too; absent when the email is only claimed. */
+  readonly emv?: true
 }
 
 export type SessionClaims = Omit<AccessTokenClaims, 'iss' | 'iat' | 'exp' | 'sub'>
+
+/** Whether the session proved its email, not merely claimed it (only a verified session can). */
+export function emailVerifiedOf(claims: Pick<AccessTokenClaims, 'trust' | 'email' | 'emv'>): boolean {
+  return claims.trust === 'verified' && claims.emv === true && claims.email !== undefined
+}
 
 export function subjectOf(claims: SessionClaims): string {
   const identity = claims.uid !== undefined ? `uid:${claims.uid}` : claims.email !== undefined ? `email:${claims.email}` : null

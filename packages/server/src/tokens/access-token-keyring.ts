@@ -60,6 +60,7 @@ export class AccessTokenKeyring {
       did: session.did,
       uid: session.uid,
       email: session.email,
+      emv: session.emv,
     }
     return { token: this.#signer.hs256.sign(payload), expiresIn: this.#ttlSeconds }
   }

@@ -52,8 +52,20 @@ describe('rules 1–5: what a proof establishes, and who gets in', () => {
         trust: 'verified',
         identity: alice,
         secretId: 'sec_web',
+        // The hash was over the user id: the email beside it is only claimed.
+        emailVerified: false,
       })
     }
+  })
+
+  it('a proof covers the email only when it was computed over it, or signed it', () => {
+    const overEmail = checkProof({ userId: null, email: 'a@example.com' }, { type: 'user_hash', value: hash('web-secret', 'a@example.com') }, WEB)
+    expect(overEmail).toMatchObject({ kind: 'verified', emailVerified: true })
+    const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url')
+    const input = `${b64({ alg: 'HS256', typ: 'JWT' })}.${b64({ user_id: 'alice', email: 'alice@example.com', exp: Math.floor(Date.now() / 1000) + 300 })}`
+    const token = `${input}.${createHmac('sha256', 'web-secret').update(input).digest('base64url')}`
+    expect(checkProof({ userId: null, email: null }, { type: 'identity_token', value: token }, WEB)).toMatchObject({ kind: 'verified', emailVerified: true })
+    expect(decideSession(checkProof(alice, null, WEB), false)).toMatchObject({ trust: 'unverified', emailVerified: false })
   })
 
   it('an unreadable identity token is refused even where nothing is enforced', () => {

@@ -13,6 +13,11 @@ export type ProofOutcome =
       readonly kind: 'verified'
       readonly identity: ClaimedIdentity
       readonly secretId: string
+      /**
+       * Whether the proof covers the email too. A proof covers only what it was computed over: a
+       * hash over the user id proves the user id, and an email sent beside it is a mere claim.
+       */
+      readonly emailVerified: boolean
       readonly signedAttributes: Readonly<Record<string, unknown>> | null
     }
   | { readonly kind: 'missing'; readonly identity: ClaimedIdentity }
@@ -34,16 +39,20 @@ export function checkProof(
   identity: ClaimedIdentity,
   proof: Proof | null,
   activeSecrets: readonly VerifyingSecret[],
+  now: number = Date.now(),
 ): ProofOutcome {
   if (proof?.type === 'identity_token') {
-    const result = verifyIdentityToken(proof.value, activeSecrets)
+    const result = verifyIdentityToken(proof.value, activeSecrets, now)
     if (result.kind === 'unreadable') return { kind: 'unreadable_token' }
     if (result.kind === 'invalid') return { kind: 'invalid', identity: result.identity, proof, tokenFailure: result.failure }
-    return { kind: 'verified', identity: result.identity, secretId: result.secretId, signedAttributes: result.attributes }
+    // The token signs every claim it carries.
+    const emailVerified = result.identity.email !== null
+    return { kind: 'verified', identity: result.identity, secretId: result.secretId, emailVerified, signedAttributes: result.attributes }
   }
   if (!isIdentified(identity)) return { kind: 'anonymous' }
   if (!proof) return { kind: 'missing', identity }
   const secretId = verifyUserHash(activeSecrets, identifierOf(identity), proof.value)
   if (secretId === null) return { kind: 'invalid', identity, proof, tokenFailure: null }
-  return { kind: 'verified', identity, secretId, signedAttributes: null }
+  // The hash is over the user id when one is sent, else over the email (identifierOf).
+  return { kind: 'verified', identity, secretId, emailVerified: identity.userId === null, signedAttributes: null }
 }

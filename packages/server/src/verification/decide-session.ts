@@ -5,7 +5,14 @@ import type { ProofOutcome } from './check-proof.js'
 export type Trust = 'verified' | 'unverified' | 'anonymous'
 
 export type SessionDecision =
-  | { readonly kind: 'session'; readonly trust: Trust; readonly identity: ClaimedIdentity; readonly secretId: string | null }
+  | {
+      readonly kind: 'session'
+      readonly trust: Trust
+      readonly identity: ClaimedIdentity
+      readonly secretId: string | null
+      /** Only a verified session's proof can cover its email. */
+      readonly emailVerified: boolean
+    }
   | { readonly kind: 'refused'; readonly code: 'user_hash_missing' | 'user_hash_invalid' }
 
 /**
@@ -16,18 +23,18 @@ export type SessionDecision =
 export function decideSession(outcome: ProofOutcome, enforced: boolean): SessionDecision {
   switch (outcome.kind) {
     case 'anonymous':
-      return { kind: 'session', trust: 'anonymous', identity: ANONYMOUS, secretId: null }
+      return { kind: 'session', trust: 'anonymous', identity: ANONYMOUS, secretId: null, emailVerified: false }
     case 'verified':
-      return { kind: 'session', trust: 'verified', identity: outcome.identity, secretId: outcome.secretId }
+      return { kind: 'session', trust: 'verified', identity: outcome.identity, secretId: outcome.secretId, emailVerified: outcome.emailVerified }
     case 'unreadable_token':
       return { kind: 'refused', code: 'user_hash_invalid' }
     case 'missing':
       return enforced
         ? { kind: 'refused', code: 'user_hash_missing' }
-        : { kind: 'session', trust: 'unverified', identity: outcome.identity, secretId: null }
+        : { kind: 'session', trust: 'unverified', identity: outcome.identity, secretId: null, emailVerified: false }
     case 'invalid':
       return enforced
         ? { kind: 'refused', code: 'user_hash_invalid' }
-        : { kind: 'session', trust: 'unverified', identity: outcome.identity, secretId: null }
+        : { kind: 'session', trust: 'unverified', identity: outcome.identity, secretId: null, emailVerified: false }
   }
 }

@@ -56,6 +56,15 @@ describe('diagnoseIdentityToken', () => {
     expect(budget.spent).toBe(0)
   })
 
+  it('identity_token_lifetime and identity_token_crit, without computing anything', () => {
+    const f = fixture()
+    const budget = unlimited()
+    const token = sign(f.active.value)
+    expect(diagnoseIdentityToken(f.ctx, token, 'lifetime', budget)).toBe('identity_token_lifetime')
+    expect(diagnoseIdentityToken(f.ctx, token, 'crit', budget)).toBe('identity_token_crit')
+    expect(budget.spent).toBe(0)
+  })
+
   it('wrong_algorithm for HS512, RS-style and unsigned tokens, without computing anything', () => {
     const f = fixture()
     const budget = unlimited()

@@ -1,13 +1,7 @@
 import type { CandidateSecret, Diagnosis, DiagnosisContext } from './diagnosis.js'
 import { meteredHmac, unlessBudgetSpent } from './diagnose-hmac.js'
+import type { IdentityTokenFailure } from './verify-identity-token.js'
 import type { WorkBudget } from './work-budget.js'
-
-/**
- * Why the verifier refused a readable token that names an identity. `claims` (the signature held but
- * a claim such as `attributes` did not) is accepted so that the verifier's own failure type can be
- * passed as it is; no key search can explain it, so it is `unknown`.
- */
-type TokenFailure = 'signature' | 'unknown_kid' | 'expired' | 'algorithm' | 'claims'
 
 // An HS256 signature is 32 bytes: 43 base64url characters. Anything else matches no key, so it is
 // answered without computing an HMAC.
@@ -16,10 +10,11 @@ const HS256_SIGNATURE = /^[A-Za-z0-9_-]{43}$/
 /**
  * Why an identity token failed, for the admin's failure log.
  *
- * `expired` is only passed when the signature itself verified, and a wrong `alg` is decided from the
- * header, so neither needs an HMAC. For a bad signature or `kid`, the signature is recomputed under
- * the keys a developer may have used by mistake, in increasing number of keys: the app id (one
- * HMAC), the revoked secrets and other platforms' secrets (a few), then other apps' (many, lazily).
+ * `expired` and `lifetime` are only passed when the signature itself verified, and a wrong `alg` or
+ * a `crit` header is decided from the header, so none of them needs an HMAC. For a bad signature or
+ * `kid`, the signature is recomputed under the keys a developer may have used by mistake, in
+ * increasing number of keys: the app id (one HMAC), the revoked secrets and other platforms'
+ * secrets (a few), then other apps' (many, lazily).
  * Each is a different key, so the order decides cost, not the answer.
  *
  * Comparisons are plain string equality, not constant-time: the token is already refused, nothing is
@@ -28,12 +23,20 @@ const HS256_SIGNATURE = /^[A-Za-z0-9_-]{43}$/
 export function diagnoseIdentityToken(
   ctx: DiagnosisContext,
   token: string,
-  failure: TokenFailure,
+  /**
+   * Why the verifier refused the token. `claims` (the signature held but a claim such as
+   * `attributes` did not) is passed as it is; no key search can explain it, so it is `unknown`.
+   */
+  failure: IdentityTokenFailure,
   budget: WorkBudget,
 ): Diagnosis {
   switch (failure) {
     case 'expired':
       return 'expired_identity_token'
+    case 'lifetime':
+      return 'identity_token_lifetime'
+    case 'crit':
+      return 'identity_token_crit'
     case 'algorithm':
       return 'wrong_algorithm'
     case 'claims':

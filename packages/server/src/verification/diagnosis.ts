@@ -17,6 +17,8 @@ export const DIAGNOSES = [
   'wrong_algorithm',
   'malformed_hash',
   'expired_identity_token',
+  'identity_token_lifetime',
+  'identity_token_crit',
   'no_proof',
   'unknown',
 ] as const

@@ -32,6 +32,25 @@ describe('verifyIdentityToken (rule 4)', () => {
     expect(verifyIdentityToken(sign('secret-a', { user_id: '42', exp: now() - 120 }), ACTIVE)).toMatchObject({ kind: 'invalid', failure: 'expired' })
   })
 
+  it('refuses a token that lives more than 24 h: exp past iat + 24 h, or past now + 24 h without iat', () => {
+    const t = now()
+    expect(verifyIdentityToken(sign('secret-a', { user_id: '42', iat: t, exp: t + 86_400 }), ACTIVE).kind).toBe('valid')
+    expect(verifyIdentityToken(sign('secret-a', { user_id: '42', iat: t, exp: t + 86_401 }), ACTIVE)).toMatchObject({ kind: 'invalid', failure: 'lifetime', identity: { userId: '42' } })
+    expect(verifyIdentityToken(sign('secret-a', { user_id: '42', iat: t, exp: t + 10 * 365 * 86_400 }), ACTIVE)).toMatchObject({ kind: 'invalid', failure: 'lifetime' })
+    expect(verifyIdentityToken(sign('secret-a', { user_id: '42', exp: t + 86_400 }), ACTIVE).kind).toBe('valid')
+    expect(verifyIdentityToken(sign('secret-a', { user_id: '42', exp: t + 2 * 86_400 }), ACTIVE)).toMatchObject({ kind: 'invalid', failure: 'lifetime' })
+    // An iat in the future does not stretch the lifetime.
+    expect(verifyIdentityToken(sign('secret-a', { user_id: '42', iat: t + 86_400, exp: t + 2 * 86_400 }), ACTIVE)).toMatchObject({ kind: 'invalid', failure: 'lifetime' })
+    expect(verifyIdentityToken(sign('secret-a', { user_id: '42', iat: 'today', exp: t + 60 }), ACTIVE)).toMatchObject({ kind: 'invalid', failure: 'claims' })
+  })
+
+  it('refuses any crit header, whatever it names', () => {
+    for (const crit of [['exp'], ['b64'], [], 'x']) {
+      const token = sign('secret-a', { user_id: '42', exp: now() + 300 }, { alg: 'HS256', typ: 'JWT', crit, b64: true, exp: 1 })
+      expect(verifyIdentityToken(token, ACTIVE), JSON.stringify(crit)).toMatchObject({ kind: 'invalid', failure: 'crit', identity: { userId: '42' } })
+    }
+  })
+
   it('requires exp', () => {
     expect(verifyIdentityToken(sign('secret-a', { user_id: '42' }), ACTIVE)).toMatchObject({ kind: 'invalid', failure: 'claims' })
   })

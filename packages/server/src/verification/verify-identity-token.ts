@@ -2,7 +2,7 @@ import { createDecoder, createVerifier } from 'fast-jwt'
 import { identifierProblem, type ClaimedIdentity } from './identity.js'
 import type { VerifyingSecret } from './verifying-secret.js'
 
-export type IdentityTokenFailure = 'signature' | 'unknown_kid' | 'expired' | 'algorithm' | 'claims'
+export type IdentityTokenFailure = 'signature' | 'unknown_kid' | 'expired' | 'algorithm' | 'claims' | 'lifetime' | 'crit'
 
 export type IdentityTokenResult =
   /** Not a JWT, or it names no usable identity: refused on every platform, recorded without identity. */
@@ -17,6 +17,13 @@ export type IdentityTokenResult =
 
 const decode = createDecoder({ complete: true })
 export const MAX_SIGNED_ATTRIBUTES_BYTES = 8 * 1024
+/**
+ * The longest an identity token may live: a token is signed for one login, and one that lives
+ * for years is a password that cannot be revoked short of revoking the secret.
+ */
+export const MAX_IDENTITY_TOKEN_LIFETIME_SECONDS = 24 * 3600
+/** The clock skew tolerated between the customer's server and Verity, as for `exp`. */
+const LEEWAY_SECONDS = 60
 
 /** The verifier for tokens signed with one platform secret; built once per secret, at config load. */
 export function identityTokenVerifier(key: Buffer): ReturnType<typeof createVerifier> {
@@ -36,12 +43,28 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 }
 
 /**
- * Verifies an identity token (API.md rule 4): HS256 only, signed with an active secret of the
- * platform (the one its `kid` names, else any), `exp` required with 60 s of leeway.
+ * Why a token whose signature holds lives too long, or null: `exp` more than 24 h after `iat`,
+ * or more than 24 h from now (so that an `iat` in the future does not stretch it either).
+ */
+function lifetimeProblem(payload: Record<string, unknown>, nowSeconds: number): IdentityTokenFailure | null {
+  const { exp, iat } = payload
+  if (typeof exp !== 'number') return 'claims'
+  if (iat !== undefined && typeof iat !== 'number') return 'claims'
+  if (typeof iat === 'number' && exp - iat > MAX_IDENTITY_TOKEN_LIFETIME_SECONDS) return 'lifetime'
+  if (exp - nowSeconds > MAX_IDENTITY_TOKEN_LIFETIME_SECONDS + LEEWAY_SECONDS) return 'lifetime'
+  return null
+}
+
+/**
+ * Verifies an identity token (API.md rule 4): HS256 only, no `crit` header (Verity understands
+ * no extension, and RFC 7515 says a token naming one it does not understand must be refused),
+ * signed with an active secret of the platform (the one its `kid` names, else any), `exp`
+ * required with 60 s of leeway and at most 24 h ahead.
  */
 export function verifyIdentityToken(
   token: string,
   activeSecrets: readonly VerifyingSecret[],
+  now: number = Date.now(),
 ): IdentityTokenResult {
   let header: unknown
   let payload: unknown
@@ -54,6 +77,7 @@ export function verifyIdentityToken(
   const identity = readIdentity(payload)
   if (!identity) return { kind: 'unreadable' }
   if (header.alg !== 'HS256') return { kind: 'invalid', identity, failure: 'algorithm' }
+  if (header.crit !== undefined) return { kind: 'invalid', identity, failure: 'crit' }
 
   let candidates = activeSecrets
   if (header.kid !== undefined) {
@@ -71,6 +95,8 @@ export function verifyIdentityToken(
       if (code === 'FAST_JWT_EXPIRED') return { kind: 'invalid', identity, failure: 'expired' }
       return { kind: 'invalid', identity, failure: 'claims' }
     }
+    const lifetime = lifetimeProblem(payload, Math.floor(now / 1000))
+    if (lifetime) return { kind: 'invalid', identity, failure: lifetime }
     const attributes = payload.attributes
     if (attributes !== undefined) {
       if (!isPlainObject(attributes) || JSON.stringify(attributes).length > MAX_SIGNED_ATTRIBUTES_BYTES) {

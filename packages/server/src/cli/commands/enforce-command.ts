@@ -1,6 +1,6 @@
 import { Command } from 'commander'
 import type { Platform } from '../../verification/platforms.js'
-import { CliExit, EXIT, printJson, usageError, type CliIo } from '../cli-io.js'
+import { cliError, printJson, usageError, type CliIo } from '../cli-io.js'
 import { formatForecast } from '../format.js'
 import { withData, type DataOptions } from '../with-data.js'
 import { parsePlatform, withDataOptions } from './data-options.js'
@@ -22,9 +22,16 @@ export function enforceCommand(io: CliIo): Command {
     await withData(opts, io, async ({ admin, actor }) => {
       const rollout = await admin.rollout(opts.app, opts.platform, opts.days)
       const forecast = rollout.forecast
+      // Idempotent: asking for the state the platform is in changes nothing, asks nothing, and succeeds.
+      const wanted = state === 'on'
+      if ((await admin.getApp(opts.app)).platforms[opts.platform].enforced === wanted) {
+        if (opts.json) return printJson(io, { enforced: wanted, changed: false, forecast })
+        io.stdout(`${opts.platform} is already ${wanted ? 'enforced' : 'not enforced'}. Nothing changed.\n`)
+        return
+      }
       if (state === 'off') {
         await admin.setEnforced(opts.app, opts.platform, false, actor)
-        if (opts.json) return printJson(io, { enforced: false, forecast })
+        if (opts.json) return printJson(io, { enforced: false, changed: true, forecast })
         io.stdout(`${opts.platform}: enforcement off. Unverified users are let in (and recorded).\n`)
         return
       }
@@ -32,12 +39,12 @@ export function enforceCommand(io: CliIo): Command {
       if (forecast.would_be_refused > 0 && !opts.yes) {
         const confirmed = io.interactive && /^y(es)?$/i.test((await io.ask(`Enforce on ${opts.platform} and refuse them? [y/N] `)).trim())
         if (!confirmed) {
-          if (opts.json) printJson(io, { enforced: false, forecast })
-          throw new CliExit(EXIT.no, 'not_confirmed', io.interactive ? 'Nothing enforced.' : 'Nothing enforced: users would be refused. Re-run with --yes to enforce anyway.')
+          if (opts.json) printJson(io, { enforced: false, changed: false, forecast })
+          throw cliError('not_confirmed', io.interactive ? 'Nothing enforced.' : 'Nothing enforced: users would be refused. Re-run with --yes to enforce anyway.')
         }
       }
       await admin.setEnforced(opts.app, opts.platform, true, actor)
-      if (opts.json) return printJson(io, { enforced: true, forecast })
+      if (opts.json) return printJson(io, { enforced: true, changed: true, forecast })
       io.stdout(`${opts.platform}: enforced. Identified users without a valid proof now get 401.\n`)
     })
   })

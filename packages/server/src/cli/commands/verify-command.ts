@@ -11,7 +11,7 @@ import { identifierOf, identifierProblem, type ClaimedIdentity } from '../../ver
 import type { Platform } from '../../verification/platforms.js'
 import { verifyUserHash } from '../../verification/verify-user-hash.js'
 import { fixedWorkBudget } from '../../verification/work-budget.js'
-import { CliExit, EXIT, printJson, usageError, type CliIo } from '../cli-io.js'
+import { cliError, printJson, usageError, type CliIo } from '../cli-io.js'
 import { withData, type DataOptions } from '../with-data.js'
 import { parsePlatform, withDataOptions } from './data-options.js'
 
@@ -49,7 +49,7 @@ export function verifyCommand(io: CliIo): Command {
       const diagnosis = diagnoseUserHash(ctx, opts.hash, fixedWorkBudget(VERIFY_BUDGET_UNITS))
       if (opts.json) printJson(io, { verified: false, diagnosis })
       else io.stdout(formatFailure(identity, opts.platform, diagnosis))
-      throw new CliExit(EXIT.no, 'not_verified', 'The hash does not verify.')
+      throw cliError('not_verified')
     })
   })
 }

@@ -18,7 +18,8 @@ export function adminRolloutRoutes(admin: AppAdmin, db: Kysely<Database>): Route
       tag: 'admin',
       summary: 'Rollout: which users send a valid proof, per app version and secret, and who enforcing would refuse',
       description:
-        'Counts identified users seen on the platform in the last `days` days (default 7), each once, under the app version and outcome of their latest attempt. ' +
+        'Counts identified users seen on the platform in the last `days` days (default 7), each once: as verified, under the app version of their latest valid proof, if they sent one in the window ' +
+        '(attempts without a proof, which anyone can send in their name, never undo it); otherwise under the app version and outcome of their latest attempt. ' +
         'Statistics are written in batches every second, so an attempt shows here within 2 s.',
       query: rolloutQuerySchema,
       responses: { 200: { description: 'The rollout', schema: rolloutSchema } },

@@ -22,9 +22,10 @@ export function messengerAuthRoutes(auth: MessengerAuth): Route[] {
       responses: { 200: { description: 'An access token for this app', schema: authResponseSchema } },
       errors: ['invalid_request', 'user_hash_missing', 'user_hash_invalid', 'app_not_found', 'payload_too_large', 'unsupported_media_type', 'rate_limited', 'unavailable'],
       handle: ({ body, client }) => {
-        // Synchronous for a session (the hot path); a promise that rejects for a refusal.
-        const session = auth.authenticate(body, client)
-        return session instanceof Promise ? session : { status: 200, body: session }
+        // Synchronous for a session (the hot path); a promise when signed attributes are stored
+        // first, or one that rejects for a refusal.
+        const response = auth.authenticate(body, client)
+        return response instanceof Promise ? response.then((r) => ({ status: 200, body: r })) : { status: 200, body: response }
       },
     }),
   ]

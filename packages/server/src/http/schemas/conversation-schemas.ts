@@ -53,8 +53,11 @@ export const adminConversationSchema = z
     verified: z.boolean(),
     trust: z.enum(['verified', 'unverified', 'anonymous']),
     user: z
-      .object({ user_id: z.string().nullable(), email: z.string().nullable(), name: z.string().nullable() })
-      .meta({ description: 'Who the session said it was; verified only when `verified` is true. Only verified users have a name.' }),
+      .object({ user_id: z.string().nullable(), email: z.string().nullable(), email_verified: z.boolean(), name: z.string().nullable() })
+      .meta({
+        description:
+          'Who the session said it was. `verified` vouches for the user id (or, without one, the email); `email_verified` says whether the email was proven too (hashed alone, or signed by an identity token) rather than claimed beside a proven user id. Only verified users have a name.',
+      }),
     device_id: z.string().optional().meta({ description: 'The device of an unverified or anonymous conversation.' }),
     platform: z.enum(['web', 'ios', 'android']),
     last_message_at: z.string(),

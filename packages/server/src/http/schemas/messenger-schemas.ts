@@ -21,6 +21,9 @@ export const sessionUserSchema = z
     email: z.string().nullable(),
     anonymous: z.boolean(),
     verified: z.boolean(),
+    email_verified: z
+      .boolean()
+      .meta({ description: 'True when the proof covered the email: hashed alone, or signed by an identity token. An email sent beside a user_id that the hash proved is only a claim (false).' }),
     device_id: z.string().optional().meta({ description: 'For unverified and anonymous sessions: send it back to resume this device.' }),
   })
   .meta({ id: 'SessionUser' })

@@ -5,9 +5,9 @@ import { listQuerySchema, platformSchema } from './common.js'
 
 const counts = {
   users: z.number().int(),
-  verified: z.number().int().meta({ description: 'Users whose latest attempt verified.' }),
-  missing: z.number().int().meta({ description: 'Users whose latest attempt sent no proof.' }),
-  invalid: z.number().int().meta({ description: 'Users whose latest attempt sent a proof that does not verify.' }),
+  verified: z.number().int().meta({ description: 'Users who sent a valid proof in the window: later attempts without one do not undo it.' }),
+  missing: z.number().int().meta({ description: 'Users without a valid proof in the window whose latest attempt sent no proof.' }),
+  invalid: z.number().int().meta({ description: 'Users without a valid proof in the window whose latest attempt sent a proof that does not verify.' }),
 }
 
 export const forecastSchema = z
@@ -25,7 +25,7 @@ export const rolloutSchema = z
     secrets: z.array(
       z.object({
         id: z.string(),
-        users: z.number().int().meta({ description: 'Users whose latest attempt in the window verified with this secret.' }),
+        users: z.number().int().meta({ description: 'Users whose latest valid proof in the window verified with this secret.' }),
         last_used_at: z.string().nullable(),
       }),
     ),

@@ -3,6 +3,7 @@ import * as configuration from './0001-configuration.js'
 import * as authStatistics from './0002-auth-statistics.js'
 import * as conversations from './0003-conversations.js'
 import * as failureLimits from './0004-failure-limits.js'
+import * as provenClaims from './0005-proven-claims.js'
 
 /** Every migration, in order. Names are stable: they are recorded in the database. */
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
@@ -10,4 +11,5 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0002-auth-statistics': authStatistics,
   '0003-conversations': conversations,
   '0004-failure-limits': failureLimits,
+  '0005-proven-claims': provenClaims,
 }
