@@ -55,7 +55,7 @@ describe('examples/integration backend', () => {
       body: { app_id: appId, platform: 'web', user_id: identity.userId, email: identity.email, user_hash: identity.userHash },
     })
     expect(auth.status).toBe(200)
-    expect(auth.body.user).toEqual({ user_id: 'user-42', email: 'ada@example.com', anonymous: false, verified: true })
+    expect(auth.body.user).toEqual({ user_id: 'user-42', email: 'ada@example.com', email_verified: false, anonymous: false, verified: true })
 
     // The session cookie gives the same proof again after a reload; without it, nothing.
     const cookie = login.headers.get('set-cookie')!.split(';')[0]!
