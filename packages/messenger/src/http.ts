@@ -1,3 +1,4 @@
+import { isVerityErrorCode } from './error-codes.js'
 import { VerityError } from './verity-error.js'
 
 /** The `fetch` the SDK calls: the global one, or the one given to `createMessenger`. */
@@ -12,9 +13,13 @@ export async function errorFrom(response: Response): Promise<VerityError> {
     // not JSON: a proxy's page, a server that is not Verity
   }
   const retryAfter = Number(response.headers.get('retry-after')) || undefined
-  return typeof error?.code === 'string'
+  if (typeof error?.code !== 'string') {
+    return new VerityError('unexpected_response', `Verity answered ${response.status} without an error body. Is baseUrl right?`, response.status, retryAfter)
+  }
+  // A newer server may answer with a code this SDK does not know: keep it in the message.
+  return isVerityErrorCode(error.code)
     ? new VerityError(error.code, String(error.message ?? error.code), response.status, retryAfter)
-    : new VerityError('unexpected_response', `Verity answered ${response.status} without an error body. Is baseUrl right?`, response.status, retryAfter)
+    : new VerityError('unexpected_response', `Verity answered ${response.status} ${error.code}: ${String(error.message ?? '')}`, response.status, retryAfter)
 }
 
 /** `fetch` that turns a failure to connect into a `VerityError` `network_error`. */

@@ -30,3 +30,4 @@ export type {
   Platform,
 } from './types.js'
 export { VerityError } from './verity-error.js'
+export { VERITY_ERROR_CODES, type VerityErrorCode } from './error-codes.js'

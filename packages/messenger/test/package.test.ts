@@ -72,10 +72,10 @@ describe('the built @verity/messenger package', () => {
     }
   })
 
-  it('exports createMessenger and VerityError from the entry point that package.json names', async () => {
+  it('exports createMessenger, VerityError and the error codes from the entry point that package.json names', async () => {
     expect(packageJson.exports['.']).toEqual({ types: './dist/index.d.ts', default: './dist/index.js' })
     const built = await import(pathToFileURL(join(outDir, 'index.js')).href)
-    expect(Object.keys(built).sort()).toEqual(['VerityError', 'createMessenger'])
+    expect(Object.keys(built).sort()).toEqual(['VERITY_ERROR_CODES', 'VerityError', 'createMessenger'])
     expect(packageJson.type).toBe('module')
     expect(packageJson.sideEffects).toBe(false)
     expect(packageJson.files).toEqual(expect.arrayContaining(['dist', 'README.md']))

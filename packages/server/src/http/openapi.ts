@@ -47,6 +47,8 @@ function errorResponses(codes: readonly ErrorCode[]): Record<string, JsonSchema>
       String(status),
       {
         description: list.map((c) => `\`${c}\`: ${ERROR_CATALOGUE[c].message}`).join(' '),
+        // Machine-readable, so a generated client (and the SDK's own test) can know every code.
+        'x-error-codes': list,
         content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
       },
     ]),
