@@ -1,8 +1,7 @@
 import { spaceOf, type ConversationSpace } from '../authorization/can-read-conversation.js'
 import { newId } from '../crypto/random-ids.js'
 import { VerityError } from '../errors/verity-error.js'
-import type { MessageFeed } from '../live/message-feed.js'
-import type { ConversationRepository, ConversationRow, MessageRow } from '../storage/conversation-repository.js'
+import type { ConversationRepository, ConversationRow, MessageInSpace, MessageRow } from '../storage/conversation-repository.js'
 import { emailVerifiedOf, type AccessTokenClaims } from '../tokens/access-token-claims.js'
 import {
   adminConversationView,
@@ -16,6 +15,11 @@ import {
 } from './conversation-views.js'
 import { decodeCursor, nextCursor, pageSize } from './pagination.js'
 
+/** What the conversation service needs from live delivery: a message, the moment it is stored. */
+export interface MessagePublisher {
+  publish(item: MessageInSpace): void
+}
+
 export const CONVERSATION_ID_PATTERN = /^conv_[0-9a-z]{26}$/
 export const MESSAGE_ID_PATTERN = /^msg_[0-9a-z]{26}$/
 /** GET of one conversation shows its latest messages, up to this many. */
@@ -23,7 +27,8 @@ export const MESSAGES_SHOWN = 1_000
 
 export interface ConversationsDeps {
   readonly repo: ConversationRepository
-  readonly feed: MessageFeed
+  /** Where new messages go for live streams (live/message-feed.ts); services know only this port. */
+  readonly feed: MessagePublisher
   /** Whether the app exists (the in-memory config), for the admin calls. */
   readonly appExists: (appId: string) => boolean
   /** Display names of verified users, by namespaced identity, for the teammates' list. */

@@ -2,14 +2,10 @@ import { randomBytes } from 'node:crypto'
 import type { Kysely } from 'kysely'
 import { newId } from '../crypto/random-ids.js'
 import { SecretBox, signingKeyAad } from '../crypto/secret-box.js'
+import type { SigningKey } from '../tokens/access-token-keyring.js'
 import { changeConfig } from './config-change.js'
 import type { Database } from './schema.js'
 
-export interface SigningKey {
-  readonly id: string
-  readonly key: Buffer
-  readonly createdAt: string
-}
 
 /** Verity's own keys for access tokens (never an app's secrets), encrypted at rest. */
 export class SigningKeyRepository {

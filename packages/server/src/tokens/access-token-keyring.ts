@@ -1,7 +1,13 @@
 import { VerityError } from '../errors/verity-error.js'
-import type { SigningKey } from '../storage/signing-key-repository.js'
 import { ACCESS_TOKEN_ISSUER, subjectOf, type AccessTokenClaims, type SessionClaims } from './access-token-claims.js'
 import { Hs256Key } from './hs256.js'
+
+/** One of Verity's own keys for access tokens, as storage hands it over decrypted. */
+export interface SigningKey {
+  readonly id: string
+  readonly key: Buffer
+  readonly createdAt: string
+}
 
 interface KeyEntry {
   readonly id: string
