@@ -10,7 +10,7 @@ import { parseStorageConfig } from '../src/config/server-config.js'
 import { openVerityData, type VerityData } from '../src/runtime/open-verity-data.js'
 import { AppAdmin } from '../src/services/app-admin.js'
 import { AuthEventBuffer, FAILURES_KEPT_PER_APP, userKey } from '../src/services/auth-event-buffer.js'
-import type { AuthFailureEvent } from '../src/services/auth-events.js'
+import type { AuthFailureEvent } from '../src/verification/auth-events.js'
 import { freshPostgresDatabase } from './support/postgres-database.js'
 
 const T0 = Date.parse('2026-03-01T10:00:00.000Z')

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { DIAGNOSIS_ADVICE } from '../src/services/diagnosis-advice.js'
+import { DIAGNOSIS_ADVICE } from '../src/diagnosis/diagnosis-advice.js'
 import { hmacHex } from './support/hmac.js'
 import { runVerity } from './support/run-cli.js'
 import { startTestServer, type TestServer } from './support/test-server.js'

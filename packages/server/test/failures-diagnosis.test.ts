@@ -1,6 +1,6 @@
 import { createHmac, randomBytes } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { DIAGNOSES } from '../src/verification/diagnosis.js'
+import { DIAGNOSES } from '../src/diagnosis/diagnosis.js'
 import { hmacHex } from './support/hmac.js'
 import { epochSeconds, signHs256 } from './support/identity-token.js'
 import { startTestServer, type TestServer } from './support/test-server.js'

@@ -21,6 +21,8 @@ const LAYERS: readonly (readonly string[])[] = [
   // The only place with SQL.
   ['storage'],
   ['limits', 'config-cache'],
+  // Names the mistake behind a failed proof, from the in-memory configuration.
+  ['diagnosis'],
   ['services'],
   ['live'],
   ['http'],

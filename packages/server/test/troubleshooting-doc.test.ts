@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
-import { DIAGNOSIS_ADVICE } from '../src/services/diagnosis-advice.js'
-import { DIAGNOSES } from '../src/verification/diagnosis.js'
+import { DIAGNOSIS_ADVICE } from '../src/diagnosis/diagnosis-advice.js'
+import { DIAGNOSES } from '../src/diagnosis/diagnosis.js'
 
 const DOCS = [new URL('../../../docs/troubleshooting.md', import.meta.url), new URL('../../../README.md', import.meta.url)]
 
@@ -16,7 +16,7 @@ function expectedTable(): string {
 }
 
 describe('the troubleshooting tables (docs/troubleshooting.md, README.md)', () => {
-  it.each(DOCS)('%s holds the diagnosis table of services/diagnosis-advice.ts, word for word', (url) => {
+  it.each(DOCS)('%s holds the diagnosis table of diagnosis/diagnosis-advice.ts, word for word', (url) => {
     const doc = readFileSync(url, 'utf8')
     const table = /<!-- diagnosis-table:start -->\n([\s\S]*?)\n<!-- diagnosis-table:end -->/.exec(doc)?.[1]
     // On a mismatch the expected table is printed in full: paste it into the doc.

@@ -6,7 +6,7 @@
  *
  * One count for everything that serves an app, so the limit is exact whatever the deployment:
  *  - one process: in memory (failure-window.ts);
- *  - `serve --workers N` on SQLite: the primary's window, asked over IPC (runtime/cluster-failure-limit.ts);
+ *  - `serve --workers N` on SQLite: the primary's window, asked over IPC (cluster-failure-limit.ts);
  *  - PostgreSQL (any number of instances and workers): a shared table (database-failure-limit.ts).
  */
 export interface FailureLimit {

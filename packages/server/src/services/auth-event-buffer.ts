@@ -2,10 +2,10 @@ import { createHash } from 'node:crypto'
 import { CompiledQuery, type Kysely } from 'kysely'
 import type { Logger } from 'pino'
 import { newId } from '../crypto/random-ids.js'
-import type { Diagnosis } from '../verification/diagnosis.js'
+import type { Diagnosis } from '../diagnosis/diagnosis.js'
 import { identityKey, type ClaimedIdentity } from '../verification/identity.js'
 import type { Database } from '../storage/schema.js'
-import type { AuthAttemptEvent, AuthEventSink, AuthFailureEvent } from './auth-events.js'
+import type { AuthAttemptEvent, AuthEventSink, AuthFailureEvent } from '../verification/auth-events.js'
 
 /** Kept per app in the failure log; older failures are pruned. */
 export const FAILURES_KEPT_PER_APP = 1000

@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely'
 import { VerityError } from '../errors/verity-error.js'
 import type { Database } from '../storage/schema.js'
-import type { Diagnosis } from '../verification/diagnosis.js'
+import type { Diagnosis } from '../diagnosis/diagnosis.js'
 import type { Platform } from '../verification/platforms.js'
 import { decodeCursor, encodeCursor, pageSize } from './pagination.js'
 

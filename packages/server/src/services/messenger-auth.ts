@@ -9,7 +9,7 @@ import { rateLimited } from '../limits/rate-limited.js'
 import type { RateWindow } from '../limits/rate-window.js'
 import { identityKey, type ClaimedIdentity } from '../verification/identity.js'
 import type { Platform } from '../verification/platforms.js'
-import type { AuthEventSink } from './auth-events.js'
+import type { AuthEventSink } from '../verification/auth-events.js'
 
 /** The validated body of POST /v1/messenger/auth. */
 export interface AuthRequest {

@@ -3,7 +3,7 @@ import { VerityError } from '../errors/verity-error.js'
 import type { StoredApp } from '../storage/app-repository.js'
 import type { Database } from '../storage/schema.js'
 import type { Platform } from '../verification/platforms.js'
-import type { AttemptOutcome } from './auth-events.js'
+import type { AttemptOutcome } from '../verification/auth-events.js'
 
 export interface OutcomeCounts {
   users: number

@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { DIAGNOSES } from '../../verification/diagnosis.js'
+import { DIAGNOSES } from '../../diagnosis/diagnosis.js'
 import { MAX_ROLLOUT_DAYS } from '../../services/rollout.js'
 import { listQuerySchema, platformSchema } from './common.js'
 

@@ -1,10 +1,10 @@
 import type { AppRuntime } from '../config-cache/app-runtime.js'
-import type { Diagnosis, CandidateSecret, DiagnosisContext } from '../verification/diagnosis.js'
-import { diagnoseIdentityToken } from '../verification/diagnose-identity-token.js'
-import { diagnoseUserHash } from '../verification/diagnose-user-hash.js'
+import type { Diagnosis, CandidateSecret, DiagnosisContext } from './diagnosis.js'
+import { diagnoseIdentityToken } from './diagnose-identity-token.js'
+import { diagnoseUserHash } from './diagnose-user-hash.js'
 import { PLATFORMS, type Platform } from '../verification/platforms.js'
-import type { WorkBudget } from '../verification/work-budget.js'
-import type { AuthFailureEvent } from './auth-events.js'
+import type { WorkBudget } from './work-budget.js'
+import type { AuthFailureEvent } from '../verification/auth-events.js'
 
 const candidate = (s: { id: string; value: string }): CandidateSecret => ({ secretId: s.id, value: s.value })
 

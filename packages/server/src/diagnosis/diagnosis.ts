@@ -1,4 +1,4 @@
-import type { Platform } from './platforms.js'
+import type { Platform } from '../verification/platforms.js'
 
 /**
  * What Verity found when a proof failed. Shown to admins only (failure log, `verity verify`),

@@ -1,5 +1,5 @@
-import type { FailureLimit } from '../limits/failure-limit.js'
-import type { FailureWindow } from '../limits/failure-window.js'
+import type { FailureLimit } from './failure-limit.js'
+import type { FailureWindow } from './failure-window.js'
 
 /**
  * `serve --workers N` on SQLite: the primary holds the one failure window, and each worker asks it

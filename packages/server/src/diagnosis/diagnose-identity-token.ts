@@ -1,6 +1,6 @@
 import type { CandidateSecret, Diagnosis, DiagnosisContext } from './diagnosis.js'
 import { meteredHmac, unlessBudgetSpent } from './diagnose-hmac.js'
-import type { IdentityTokenFailure } from './verify-identity-token.js'
+import type { IdentityTokenFailure } from '../verification/verify-identity-token.js'
 import type { WorkBudget } from './work-budget.js'
 
 // An HS256 signature is 32 bytes: 43 base64url characters. Anything else matches no key, so it is

@@ -1,4 +1,4 @@
-import type { Diagnosis } from '../verification/diagnosis.js'
+import type { Diagnosis } from './diagnosis.js'
 
 export interface DiagnosisAdvice {
   /** What Verity found, in words an integrator recognises. */

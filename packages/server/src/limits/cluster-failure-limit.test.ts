@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { FailureWindow } from '../limits/failure-window.js'
+import { FailureWindow } from './failure-window.js'
 import { answerRefusal, ClusterFailureLimit, type FailureLimitMessage } from './cluster-failure-limit.js'
 
 describe('ClusterFailureLimit', () => {

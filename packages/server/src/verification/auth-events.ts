@@ -1,7 +1,7 @@
-import type { ClaimedIdentity } from '../verification/identity.js'
-import type { Proof } from '../verification/check-proof.js'
-import type { Platform } from '../verification/platforms.js'
-import type { IdentityTokenFailure } from '../verification/verify-identity-token.js'
+import type { ClaimedIdentity } from './identity.js'
+import type { Proof } from './check-proof.js'
+import type { Platform } from './platforms.js'
+import type { IdentityTokenFailure } from './verify-identity-token.js'
 
 export type AttemptOutcome = 'verified' | 'missing' | 'invalid'
 
