@@ -5,7 +5,7 @@ import type { ServerConfig } from '../config/server-config.js'
 import { ConfigError } from '../errors/config-error.js'
 import { ConfigCache } from '../config-cache/config-cache.js'
 import { PostgresChangeListener } from '../config-cache/postgres-change-listener.js'
-import { instrumentAuthRoute, metricsRoutes } from '../http/metrics/metrics-routes.js'
+import { countAuthResults, metricsRoutes } from '../http/metrics/metrics-routes.js'
 import { VerityMetrics } from '../http/metrics/verity-metrics.js'
 import { CONFIG_CHANNEL, MESSAGES_CHANNEL } from '../storage/notify.js'
 import { createLogger } from '../logging/create-logger.js'
@@ -216,7 +216,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
   let openApi: unknown = null
   const routes: Route[] = [
     ...healthRoutes({ isReady: () => !shuttingDown && cache.isReady(), openApiDocument: () => (openApi ??= buildOpenApiDocument(routes, VERSION)) }),
-    ...instrumentAuthRoute(messengerAuthRoutes(auth), metrics),
+    ...messengerAuthRoutes(auth, countAuthResults(metrics)),
     ...metricsRoutes(metrics, config.metricsToken),
     ...adminAppRoutes(admin, data.db),
     ...messengerProfileRoutes(profiles),

@@ -2,7 +2,7 @@ import type { ConfigCache } from '../config-cache/config-cache.js'
 import type { DeviceIds } from '../crypto/device-ids.js'
 import { VerityError } from '../errors/verity-error.js'
 import { checkProof, type Proof, type ProofOutcome } from '../verification/check-proof.js'
-import { decideSession } from '../verification/decide-session.js'
+import { decideSession, type Trust } from '../verification/decide-session.js'
 import { failureLimitKey, type FailureLimit } from '../limits/failure-limit.js'
 import { clientKey } from '../limits/client-key.js'
 import { rateLimited } from '../limits/rate-limited.js'
@@ -41,6 +41,12 @@ export interface AuthResponse {
   user: SessionUser
 }
 
+/** The session Verity gives, and the trust it decided: what metrics count, apart from the JSON. */
+export interface AuthSession {
+  readonly trust: Trust
+  readonly response: AuthResponse
+}
+
 export interface MessengerAuthDeps {
   readonly cache: ConfigCache
   /** Consulted only for attempts that are refused anyway (never for a valid proof). */
@@ -68,12 +74,12 @@ export class MessengerAuth {
   }
 
   /**
-   * The session for a proof (a promise when signed attributes are stored first), or, for an
+   * The session for a proof, with the trust decided (a promise when signed attributes are stored first), or, for an
    * attempt that is refused, a promise that rejects (401, or 429 once the identifier has had
    * VERITY_FAILURE_LIMIT refusals within a minute). `client` is the client address, which
    * sessions without a proof count against.
    */
-  authenticate(request: AuthRequest, client: string, now: number = Date.now()): AuthResponse | Promise<AuthResponse> {
+  authenticate(request: AuthRequest, client: string, now: number = Date.now()): AuthSession | Promise<AuthSession> {
     const { cache, deviceIds } = this.#deps
     if (request.user_hash !== undefined && request.identity_token !== undefined) {
       throw new VerityError('invalid_request', 'Send either user_hash or identity_token, not both.')
@@ -145,8 +151,8 @@ export class MessengerAuth {
       email_verified: decision.emailVerified && decision.identity.email !== null,
     }
     if (deviceId !== undefined) user.device_id = deviceId
-    const response: AuthResponse = { access_token: token, token_type: 'Bearer', expires_in: expiresIn, user }
-    return signedWrite ? signedWrite.then(() => response) : response
+    const session: AuthSession = { trust: decision.trust, response: { access_token: token, token_type: 'Bearer', expires_in: expiresIn, user } }
+    return signedWrite ? signedWrite.then(() => session) : session
   }
 
   /** Refused: 401 while the identifier has fewer than VERITY_FAILURE_LIMIT refusals within a minute, else 429. */

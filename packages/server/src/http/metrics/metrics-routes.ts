@@ -1,8 +1,8 @@
 import { timingSafeEqual, createHash } from 'node:crypto'
 import { VerityError } from '../../errors/verity-error.js'
-import type { AuthRequest } from '../../services/messenger-auth.js'
 import { bearerChallenge } from '../../tokens/access-token-keyring.js'
-import { defineRoute, STREAMED, type Reply, type Route } from '../route.js'
+import { defineRoute, STREAMED, type Route } from '../route.js'
+import type { AuthObserver } from '../routes/messenger-auth-routes.js'
 import { EXPOSITION_CONTENT_TYPE } from './exposition.js'
 import type { AuthResult, VerityMetrics } from './verity-metrics.js'
 
@@ -49,35 +49,13 @@ const ERROR_RESULTS: Readonly<Record<string, AuthResult>> = {
   unavailable: 'unavailable',
 }
 
-/** Wraps POST /v1/messenger/auth so that every outcome is counted by app, platform and result. */
-export function instrumentAuthRoute(routes: Route[], metrics: VerityMetrics): Route[] {
-  return routes.map((route) => {
-    if (route.method !== 'POST' || route.path !== '/v1/messenger/auth') return route
-    const handle = route.handle.bind(route)
-    const classify = (body: AuthRequest, reply: Reply) => {
-      const user = (reply.body as { user?: { verified?: boolean; anonymous?: boolean } } | undefined)?.user
-      metrics.recordAuth(body.app_id, body.platform, user?.verified ? 'verified' : user?.anonymous ? 'anonymous' : 'unverified')
-      return reply
-    }
-    const failed = (body: AuthRequest, error: unknown): never => {
+/** Counts every outcome of POST /v1/messenger/auth by app, platform and result, from the service's decision. */
+export function countAuthResults(metrics: VerityMetrics): AuthObserver {
+  return {
+    session: (request, session) => metrics.recordAuth(request.app_id, request.platform, session.trust),
+    refusal: (request, error) => {
       const code = error instanceof VerityError ? error.code : ''
-      metrics.recordAuth(body.app_id, body.platform, ERROR_RESULTS[code] ?? 'error')
-      throw error
-    }
-    return {
-      ...route,
-      handle(ctx, res) {
-        const body = ctx.body as AuthRequest
-        let reply: Reply | Promise<Reply>
-        try {
-          reply = handle(ctx, res)
-        } catch (error) {
-          return failed(body, error)
-        }
-        // Synchronous today (memory only); stay correct should it ever await.
-        if (reply instanceof Promise) return reply.then((r) => classify(body, r), (error: unknown) => failed(body, error))
-        return classify(body, reply)
-      },
-    } satisfies Route
-  })
+      metrics.recordAuth(request.app_id, request.platform, ERROR_RESULTS[code] ?? 'error')
+    },
+  }
 }

@@ -1,9 +1,15 @@
-import type { MessengerAuth } from '../../services/messenger-auth.js'
+import type { AuthRequest, AuthSession, MessengerAuth } from '../../services/messenger-auth.js'
 import { defineRoute, type Route } from '../route.js'
 import { authRequestSchema, authResponseSchema } from '../schemas/messenger-schemas.js'
 import { MESSENGER_BODY_LIMIT } from '../handle-request.js'
 
-export function messengerAuthRoutes(auth: MessengerAuth): Route[] {
+/** Told what became of each request the service decided: the session it gave, or what it threw. */
+export interface AuthObserver {
+  session(request: AuthRequest, session: AuthSession): void
+  refusal(request: AuthRequest, error: unknown): void
+}
+
+export function messengerAuthRoutes(auth: MessengerAuth, observer: AuthObserver): Route[] {
   return [
     defineRoute({
       method: 'POST',
@@ -22,10 +28,23 @@ export function messengerAuthRoutes(auth: MessengerAuth): Route[] {
       responses: { 200: { description: 'An access token for this app', schema: authResponseSchema } },
       errors: ['invalid_request', 'user_hash_missing', 'user_hash_invalid', 'app_not_found', 'payload_too_large', 'unsupported_media_type', 'rate_limited', 'unavailable'],
       handle: ({ body, client }) => {
+        const answer = (session: AuthSession) => {
+          observer.session(body, session)
+          return { status: 200, body: session.response }
+        }
+        const refused = (error: unknown): never => {
+          observer.refusal(body, error)
+          throw error
+        }
         // Synchronous for a session (the hot path); a promise when signed attributes are stored
         // first, or one that rejects for a refusal.
-        const response = auth.authenticate(body, client)
-        return response instanceof Promise ? response.then((r) => ({ status: 200, body: r })) : { status: 200, body: response }
+        let session: AuthSession | Promise<AuthSession>
+        try {
+          session = auth.authenticate(body, client)
+        } catch (error) {
+          return refused(error)
+        }
+        return session instanceof Promise ? session.then(answer, refused) : answer(session)
       },
     }),
   ]
