@@ -69,13 +69,15 @@ export interface RequestHandlerDeps {
   readonly adminGuesses: GuessGuard
   /** Prometheus counters: told of every answered request and of every storage failure. */
   readonly metrics?: { observeRequest(path: string, status: number, ms: number): void; databaseError(source: 'request'): void }
+  /** Sees each route's reply before it is sent (the test suites check it against the route's response schema). */
+  readonly onReply?: (route: Route, reply: Reply) => void
 }
 
 const REQUEST_ID = /^[\w-]{1,64}$/
 
 /** The one place where a request becomes a reply: routing, authentication, body, validation, errors. */
 export function createRequestHandler(deps: RequestHandlerDeps) {
-  const { router, cache, logger, metrics, trustedProxies, adminGuesses } = deps
+  const { router, cache, logger, metrics, trustedProxies, adminGuesses, onReply } = deps
   const logRequests = logger.isLevelEnabled('info')
   const timed = logRequests || metrics !== undefined
 
@@ -152,7 +154,10 @@ export function createRequestHandler(deps: RequestHandlerDeps) {
     else if (raw !== undefined && !isEmptyObject(raw)) throw new VerityError('invalid_request', 'This endpoint takes no body.')
     let query: unknown
     if (route.query) query = validate(route.query, q === -1 ? {} : Object.fromEntries(new URLSearchParams(url.slice(q + 1))), 'query')
-    return route.handle({ req, params, body, query, requestId, actor, session, client }, res)
+    if (!onReply) return route.handle({ req, params, body, query, requestId, actor, session, client }, res)
+    const reply = await route.handle({ req, params, body, query, requestId, actor, session, client }, res)
+    onReply(route, reply)
+    return reply
   }
 }
 

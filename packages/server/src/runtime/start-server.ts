@@ -12,7 +12,7 @@ import { createLogger } from '../logging/create-logger.js'
 import { createRequestHandler } from '../http/handle-request.js'
 import { buildOpenApiDocument } from '../http/openapi.js'
 import { Router } from '../http/router.js'
-import type { Route } from '../http/route.js'
+import type { Reply, Route } from '../http/route.js'
 import { adminAppRoutes } from '../http/routes/admin-app-routes.js'
 import { adminRolloutRoutes } from '../http/routes/admin-rollout-routes.js'
 import { healthRoutes } from '../http/routes/health-routes.js'
@@ -82,6 +82,8 @@ export interface StartOptions {
    * request that made it is answered (`serve --workers` waits for the other workers to apply it).
    */
   readonly onConfigChange?: () => Promise<void>
+  /** Sees each route's reply before it is sent (the test suites check replies against the response schemas). */
+  readonly onReply?: (route: Route, reply: Reply) => void
 }
 
 /**
@@ -241,6 +243,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     metrics,
     trustedProxies: new TrustedProxies(limits.trustedProxies),
     adminGuesses: new GuessGuard(new RateWindow({ rate: limits.adminGuessRate })),
+    ...(options.onReply && { onReply: options.onReply }),
   })
   const server = createServer({ keepAliveTimeout: 65_000, headersTimeout: 10_000, requestTimeout: 30_000 }, (req, res) => {
     void handler(req, res)

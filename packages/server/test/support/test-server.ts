@@ -6,6 +6,7 @@ import { pino } from 'pino'
 import { createLogger } from '../../src/logging/create-logger.js'
 import { parseServerConfig, type ServerConfig } from '../../src/config/server-config.js'
 import { startServer, type RunningServer, type StartOptions } from '../../src/runtime/start-server.js'
+import { checkReplyAgainstSchema } from './reply-schemas.js'
 
 export const TEST_ADMIN_KEY = 'test-admin-key-0123456789abcdef0123456789'
 
@@ -44,6 +45,7 @@ export async function startTestServer(
     logger,
     announce: () => {},
     shutdownGraceMs: 2_000,
+    onReply: checkReplyAgainstSchema,
     ...(options.diagnosisBudget && { diagnosisBudget: options.diagnosisBudget }),
   })
 

@@ -1,4 +1,10 @@
+import { z } from 'zod'
 import { defineRoute, type Route } from '../route.js'
+import { errorSchema } from '../schemas/common.js'
+
+const statusSchema = <S extends string>(status: S) => z.object({ status: z.literal(status) })
+/** The document's outline; its full shape is OpenAPI 3.1's own. */
+const openApiSchema = z.looseObject({ openapi: z.literal('3.1.0'), info: z.looseObject({ version: z.string() }), paths: z.record(z.string(), z.unknown()) })
 
 export interface HealthDeps {
   /** Storage reachable and configuration confirmed fresh. */
@@ -14,7 +20,7 @@ export function healthRoutes(deps: HealthDeps): Route[] {
       audience: 'public',
       tag: 'operations',
       summary: 'Liveness: 200 while the process lives',
-      responses: { 200: { description: 'Alive' } },
+      responses: { 200: { description: 'Alive', schema: statusSchema('ok') } },
       errors: [],
       handle: () => ({ status: 200, body: { status: 'ok' } }),
     }),
@@ -24,7 +30,7 @@ export function healthRoutes(deps: HealthDeps): Route[] {
       audience: 'public',
       tag: 'operations',
       summary: 'Readiness: 200 once storage is reachable and the configuration is loaded and fresh',
-      responses: { 200: { description: 'Ready' }, 503: { description: 'Not ready' } },
+      responses: { 200: { description: 'Ready', schema: statusSchema('ready') }, 503: { description: 'Not ready', schema: errorSchema } },
       errors: [],
       handle: () =>
         deps.isReady()
@@ -37,7 +43,7 @@ export function healthRoutes(deps: HealthDeps): Route[] {
       audience: 'public',
       tag: 'operations',
       summary: 'This OpenAPI 3.1 document',
-      responses: { 200: { description: 'The document' } },
+      responses: { 200: { description: 'The document', schema: openApiSchema } },
       errors: [],
       handle: () => ({ status: 200, body: deps.openApiDocument() }),
     }),
