@@ -97,7 +97,7 @@ describe('POST /admin/v1/apps/{app_id}/conversations/{id}/messages', () => {
       [`/admin/v1/apps/${other.appId}/conversations/${ids.verified}/messages`, { body: 'hi' }, 404, 'not_found'],
       [`/admin/v1/apps/${app.appId}/conversations/conv_00000000000000000000000000/messages`, { body: 'hi' }, 404, 'not_found'],
       [`/admin/v1/apps/${app.appId}/conversations/garbage/messages`, { body: 'hi' }, 404, 'not_found'],
-      ['/admin/v1/apps/app_00000000000000000000000000/conversations/x/messages', { body: 'hi' }, 404, 'app_not_found'],
+      ['/admin/v1/apps/app_00000000000000000000000000/conversations/conv_00000000000000000000000000/messages', { body: 'hi' }, 404, 'app_not_found'],
       [`/admin/v1/apps/${app.appId}/conversations/${ids.verified}/messages`, { body: ' ' }, 400, 'invalid_request'],
       [`/admin/v1/apps/${app.appId}/conversations/${ids.verified}/messages`, { body: 'x'.repeat(10_001) }, 400, 'invalid_request'],
       [`/admin/v1/apps/${app.appId}/conversations/${ids.verified}/messages`, { body: 'hi', author: 'user' }, 400, 'invalid_request'],

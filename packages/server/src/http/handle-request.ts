@@ -5,6 +5,7 @@ import type { ConfigCache } from '../config-cache/config-cache.js'
 import { VerityError } from '../errors/verity-error.js'
 import { authenticateAdmin, authenticateMessenger } from './authenticate.js'
 import { ClientClosedError, readJsonBody } from './read-json-body.js'
+import { checkPathParams } from './path-params.js'
 import type { Reply, Route } from './route.js'
 import type { Router } from './router.js'
 import { validate } from './validation.js'
@@ -145,6 +146,8 @@ export function createRequestHandler(deps: RequestHandlerDeps) {
     let session = null
     if (route.audience === 'admin') actor = adminGuesses.check(client, req.headers.authorization !== undefined, () => authenticateAdmin(req, cache))
     else if (route.audience === 'messenger') session = authenticateMessenger(req, cache)
+
+    checkPathParams(params)
 
     const limit = route.bodyLimit ?? (route.audience === 'messenger' ? MESSENGER_BODY_LIMIT : ADMIN_BODY_LIMIT)
     const raw = req.method === 'GET' ? undefined : await readJsonBody(req, limit)

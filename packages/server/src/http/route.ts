@@ -2,13 +2,22 @@ import type { IncomingMessage } from 'node:http'
 import type { ZodType } from 'zod'
 import type { ErrorCode } from '../errors/error-catalogue.js'
 import type { AccessTokenClaims } from '../tokens/access-token-claims.js'
+import type { Platform } from '../verification/platforms.js'
 
 export type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE'
 export type Audience = 'public' | 'admin' | 'messenger'
 
-export interface RequestContext<Body = unknown, Query = unknown> {
+/** The names of a path's `{param}` segments: `'/apps/{app_id}/platforms/{platform}'` → `'app_id' | 'platform'`. */
+export type PathParamNames<Path extends string> = Path extends `${string}{${infer Name}}${infer Rest}` ? Name | PathParamNames<Rest> : never
+
+/** Path parameters as the handler sees them, already checked by http/path-params.ts. */
+export type PathParams<Path extends string> = string extends Path
+  ? Readonly<Record<string, string>>
+  : { readonly [Name in PathParamNames<Path>]: Name extends 'platform' ? Platform : string }
+
+export interface RequestContext<Body = unknown, Query = unknown, Path extends string = string> {
   readonly req: IncomingMessage
-  readonly params: Readonly<Record<string, string>>
+  readonly params: PathParams<Path>
   readonly body: Body
   readonly query: Query
   readonly requestId: string
@@ -38,10 +47,10 @@ export interface ResponseDoc {
  * One route, declared once: the router, request validation and the OpenAPI document all derive
  * from this object, so they cannot disagree.
  */
-export interface Route<Body = any, Query = any> {
+export interface Route<Body = any, Query = any, Path extends string = string> {
   readonly method: Method
   /** OpenAPI style: /admin/v1/apps/{app_id} */
-  readonly path: string
+  readonly path: Path
   readonly audience: Audience
   readonly summary: string
   readonly description?: string
@@ -52,9 +61,9 @@ export interface Route<Body = any, Query = any> {
   readonly bodyLimit?: number
   readonly responses: Readonly<Record<number, ResponseDoc>>
   readonly errors: readonly ErrorCode[]
-  handle(ctx: RequestContext<Body, Query>, res: import('node:http').ServerResponse): Reply | Promise<Reply>
+  handle(ctx: RequestContext<Body, Query, Path>, res: import('node:http').ServerResponse): Reply | Promise<Reply>
 }
 
-export function defineRoute<Body = undefined, Query = undefined>(route: Route<Body, Query>): Route<Body, Query> {
+export function defineRoute<Body = undefined, Query = undefined, const Path extends string = string>(route: Route<Body, Query, Path>): Route<Body, Query, Path> {
   return route
 }

@@ -4,18 +4,9 @@ import type { AppAdmin } from '../../services/app-admin.js'
 import { listAuditEvents } from '../../services/audit-log.js'
 import type { Database } from '../../storage/schema.js'
 import { defineRoute, type Route } from '../route.js'
-import { listQuerySchema, platformSchema } from '../schemas/common.js'
+import { listQuerySchema } from '../schemas/common.js'
 import { appSchema, auditEventSchema, createAppSchema, enforceSchema, platformDocSchema, secretSchema } from '../schemas/admin-schemas.js'
 import { forecastSchema } from '../schemas/rollout-schemas.js'
-import type { Platform } from '../../verification/platforms.js'
-import { VerityError } from '../../errors/verity-error.js'
-
-// A platform in the path names a resource, so an unknown one is 404 (a query string's is 400).
-export function platformParam(value: string | undefined): Platform {
-  const parsed = platformSchema.safeParse(value)
-  if (!parsed.success) throw new VerityError('not_found', 'Platforms are exactly web, ios and android.')
-  return parsed.data
-}
 
 export function adminAppRoutes(admin: AppAdmin, db: Kysely<Database>): Route[] {
   const secrets = z.object({ web: secretSchema, ios: secretSchema, android: secretSchema })
@@ -50,7 +41,7 @@ export function adminAppRoutes(admin: AppAdmin, db: Kysely<Database>): Route[] {
       summary: 'One app',
       responses: { 200: { description: 'The app', schema: z.object({ app: appSchema }) } },
       errors: ['unauthorized', 'app_not_found'],
-      handle: async ({ params }) => ({ status: 200, body: { app: await admin.getApp(params.app_id!) } }),
+      handle: async ({ params }) => ({ status: 200, body: { app: await admin.getApp(params.app_id) } }),
     }),
     defineRoute({
       method: 'PATCH',
@@ -65,9 +56,9 @@ export function adminAppRoutes(admin: AppAdmin, db: Kysely<Database>): Route[] {
       responses: { 200: { description: 'The platform and the forecast', schema: z.object({ platform: platformDocSchema, forecast: forecastSchema }) } },
       errors: ['invalid_request', 'unauthorized', 'app_not_found', 'not_found'],
       handle: async ({ params, body, actor }) => {
-        const platform = platformParam(params.platform)
-        const view = await admin.setEnforced(params.app_id!, platform, body.enforced, actor)
-        const { forecast } = await admin.rollout(params.app_id!, platform)
+        const platform = params.platform
+        const view = await admin.setEnforced(params.app_id, platform, body.enforced, actor)
+        const { forecast } = await admin.rollout(params.app_id, platform)
         return { status: 200, body: { platform: view, forecast } }
       },
     }),
@@ -81,7 +72,7 @@ export function adminAppRoutes(admin: AppAdmin, db: Kysely<Database>): Route[] {
       errors: ['unauthorized', 'app_not_found', 'not_found'],
       handle: async ({ params, actor }) => ({
         status: 200,
-        body: { secrets: await admin.listSecrets(params.app_id!, platformParam(params.platform), actor) },
+        body: { secrets: await admin.listSecrets(params.app_id, params.platform, actor) },
       }),
     }),
     defineRoute({
@@ -94,7 +85,7 @@ export function adminAppRoutes(admin: AppAdmin, db: Kysely<Database>): Route[] {
       errors: ['unauthorized', 'app_not_found', 'not_found', 'invalid_request'],
       handle: async ({ params, actor }) => ({
         status: 201,
-        body: { secret: await admin.rotateSecret(params.app_id!, platformParam(params.platform), actor) },
+        body: { secret: await admin.rotateSecret(params.app_id, params.platform, actor) },
       }),
     }),
     defineRoute({
@@ -106,7 +97,7 @@ export function adminAppRoutes(admin: AppAdmin, db: Kysely<Database>): Route[] {
       responses: { 204: { description: 'Revoked' } },
       errors: ['unauthorized', 'app_not_found', 'not_found', 'last_active_secret', 'invalid_request'],
       handle: async ({ params, actor }) => {
-        await admin.revokeSecret(params.app_id!, platformParam(params.platform), params.secret_id!, actor)
+        await admin.revokeSecret(params.app_id, params.platform, params.secret_id, actor)
         return { status: 204 }
       },
     }),

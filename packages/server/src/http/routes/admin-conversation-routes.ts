@@ -22,7 +22,7 @@ export function adminConversationRoutes(conversations: Conversations): Route[] {
       errors: ['invalid_request', 'unauthorized', 'app_not_found', 'unavailable'],
       handle: async ({ params, query }) => ({
         status: 200,
-        body: await conversations.listForTeammates(params.app_id!, {
+        body: await conversations.listForTeammates(params.app_id, {
           limit: query.limit,
           cursor: query.cursor,
           verified: query.verified === undefined ? undefined : query.verified === 'true',
@@ -41,7 +41,7 @@ export function adminConversationRoutes(conversations: Conversations): Route[] {
       errors: ['invalid_request', 'unauthorized', 'app_not_found', 'not_found', 'payload_too_large', 'unsupported_media_type', 'unavailable'],
       handle: async ({ params, body }) => ({
         status: 201,
-        body: { message: await conversations.teammateReply(params.app_id!, params.conversation_id!, body.body) },
+        body: { message: await conversations.teammateReply(params.app_id, params.conversation_id, body.body) },
       }),
     }),
   ]

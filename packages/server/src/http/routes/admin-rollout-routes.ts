@@ -5,7 +5,6 @@ import { FAILURES_KEPT_PER_APP } from '../../services/auth-event-buffer.js'
 import { listFailures } from '../../services/failure-log.js'
 import type { Database } from '../../storage/schema.js'
 import { defineRoute, type Route } from '../route.js'
-import { platformParam } from './admin-app-routes.js'
 import { failureSchema, failuresQuerySchema, rolloutQuerySchema, rolloutSchema } from '../schemas/rollout-schemas.js'
 
 /** Is it safe to enforce, and why do proofs fail: the admin's view of issue 5. */
@@ -26,7 +25,7 @@ export function adminRolloutRoutes(admin: AppAdmin, db: Kysely<Database>): Route
       errors: ['invalid_request', 'unauthorized', 'app_not_found', 'not_found'],
       handle: async ({ params, query }) => ({
         status: 200,
-        body: await admin.rollout(params.app_id!, platformParam(params.platform), query.days),
+        body: await admin.rollout(params.app_id, params.platform, query.days),
       }),
     }),
     defineRoute({
@@ -43,7 +42,7 @@ export function adminRolloutRoutes(admin: AppAdmin, db: Kysely<Database>): Route
         200: { description: 'A page of failures', schema: z.object({ failures: z.array(failureSchema), next_cursor: z.string().nullable() }) },
       },
       errors: ['invalid_request', 'unauthorized', 'app_not_found'],
-      handle: async ({ params, query }) => ({ status: 200, body: await listFailures(db, params.app_id!, query) }),
+      handle: async ({ params, query }) => ({ status: 200, body: await listFailures(db, params.app_id, query) }),
     }),
   ]
 }

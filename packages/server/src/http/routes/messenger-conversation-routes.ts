@@ -68,7 +68,7 @@ export function messengerConversationRoutes(conversations: Conversations, writes
       description: PRIVACY,
       responses: { 200: { description: 'The conversation', schema: z.object({ conversation: conversationSchema }) } },
       errors: ['not_found', ...TOKEN_ERRORS, 'unavailable'],
-      handle: async ({ session, params }) => ({ status: 200, body: { conversation: await conversations.get(session!, params.conversation_id!) } }),
+      handle: async ({ session, params }) => ({ status: 200, body: { conversation: await conversations.get(session!, params.conversation_id) } }),
     }),
     defineRoute({
       method: 'POST',
@@ -82,7 +82,7 @@ export function messengerConversationRoutes(conversations: Conversations, writes
       errors: [...WRITE_ERRORS, 'not_found', ...TOKEN_ERRORS],
       handle: async ({ session, params, body }) => {
         limitWrites(writes, session!)
-        return { status: 201, body: { message: await conversations.reply(session!, params.conversation_id!, body.body) } }
+        return { status: 201, body: { message: await conversations.reply(session!, params.conversation_id, body.body) } }
       },
     }),
   ]
