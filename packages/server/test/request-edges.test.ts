@@ -2,6 +2,7 @@ import { connect } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { BACKENDS, startBackendServer } from './support/backends.js'
 import type { TestServer } from './support/test-server.js'
+import { errorLines } from './support/log-lines.js'
 
 describe.each(BACKENDS)('edges of a request (%s)', (backend) => {
   let server: TestServer
@@ -64,7 +65,7 @@ describe.each(BACKENDS)('edges of a request (%s)', (backend) => {
     expect(aboutAuth()).toHaveLength(5)
     expect((await server.request('GET', '/healthz')).status).toBe(200)
     expect(await databaseErrors()).toBe(before)
-    const errors = logLines.slice(linesBefore).filter((line) => JSON.parse(line).level >= 50)
+    const errors = errorLines(logLines.slice(linesBefore))
     expect(errors).toEqual([])
   })
 })
