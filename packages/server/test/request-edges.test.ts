@@ -68,4 +68,27 @@ describe.each(BACKENDS)('edges of a request (%s)', (backend) => {
     const errors = errorLines(logLines.slice(linesBefore))
     expect(errors).toEqual([])
   })
+
+  it('answers what the HTTP parser refuses with a JSON error of the catalogue, then closes', async () => {
+    const raw = (text: string): Promise<string> =>
+      new Promise((resolve, reject) => {
+        const { hostname, port } = new URL(server.url)
+        const socket = connect(Number(port), hostname, () => socket.write(text))
+        let answer = ''
+        socket.on('data', (chunk) => (answer += chunk.toString()))
+        socket.on('close', () => resolve(answer))
+        socket.on('error', reject)
+      })
+    const parts = (answer: string) => {
+      const [head, body] = answer.split('\r\n\r\n')
+      return { status: Number(head!.split(' ')[1]), close: /\r\nConnection: close/i.test(head!), code: JSON.parse(body!).error.code }
+    }
+    const long = await raw(`GET /healthz?q=${'x'.repeat(20_000)} HTTP/1.1\r\nHost: x\r\n\r\n`)
+    expect(parts(long)).toEqual({ status: 431, close: true, code: 'headers_too_large' })
+    const header = await raw(`GET /healthz HTTP/1.1\r\nHost: x\r\nCookie: ${'c'.repeat(20_000)}\r\n\r\n`)
+    expect(parts(header)).toEqual({ status: 431, close: true, code: 'headers_too_large' })
+    const broken = await raw('HELLO THERE\r\n\r\n')
+    expect(parts(broken)).toEqual({ status: 400, close: true, code: 'invalid_request' })
+    expect((await server.request('GET', '/healthz')).status).toBe(200)
+  })
 })
