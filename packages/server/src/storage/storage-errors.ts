@@ -21,3 +21,16 @@ export function isStorageUnavailable(error: unknown, depth = 0): boolean {
   if (Array.isArray(errors) && errors.some((e) => isStorageUnavailable(e, depth + 1))) return true
   return isStorageUnavailable(cause, depth + 1)
 }
+
+/**
+ * True when the database refused what it was given (PostgreSQL's data exceptions and integrity
+ * violations, e.g. a NUL in text; SQLite's constraint, type and size errors): sending the same
+ * rows again can never succeed.
+ */
+export function isStorageRefusal(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false
+  const { code } = error as { code?: unknown }
+  if (typeof code !== 'string') return false
+  if (/^2[23][0-9A-Z]{3}$/.test(code)) return true
+  return code.startsWith('SQLITE_CONSTRAINT') || code === 'SQLITE_MISMATCH' || code === 'SQLITE_TOOBIG' || code === 'SQLITE_RANGE'
+}
