@@ -25,17 +25,24 @@ export function urlControlCharacter(entries: Iterable<readonly [string, string]>
  * the stack.
  */
 export function bodyControlCharacter(body: unknown): string | null {
-  const stack: { value: unknown; path: string }[] = [{ value: body, path: '' }]
+  if (typeof body === 'string') return IN_BODY.test(body) ? 'the body' : null
+  if (typeof body !== 'object' || body === null) return null
+  // Strings are tested where they are met and paths built only for what is nested or refused, so
+  // a flat body (the usual one) allocates next to nothing.
+  const stack: { value: object; path: string }[] = [{ value: body, path: '' }]
   while (stack.length > 0) {
     const { value, path } = stack.pop()!
-    if (typeof value === 'string') {
-      if (IN_BODY.test(value)) return path === '' ? 'the body' : `"${path}"`
-    } else if (Array.isArray(value)) {
-      for (let i = 0; i < value.length; i++) stack.push({ value: value[i], path: path === '' ? String(i) : `${path}.${i}` })
-    } else if (typeof value === 'object' && value !== null) {
-      for (const key of Object.keys(value)) {
-        if (IN_BODY.test(key)) return path === '' ? 'a field name in the body' : `a field name in "${path}"`
-        stack.push({ value: (value as Record<string, unknown>)[key], path: path === '' ? key : `${path}.${key}` })
+    const at = (key: string | number): string => (path === '' ? String(key) : `${path}.${key}`)
+    const keys = Array.isArray(value) ? null : Object.keys(value)
+    const count = keys === null ? (value as unknown[]).length : keys.length
+    for (let i = 0; i < count; i++) {
+      const key = keys === null ? i : keys[i]!
+      if (typeof key === 'string' && IN_BODY.test(key)) return path === '' ? 'a field name in the body' : `a field name in "${path}"`
+      const item = (value as Record<string | number, unknown>)[key]
+      if (typeof item === 'string') {
+        if (IN_BODY.test(item)) return `"${at(key)}"`
+      } else if (typeof item === 'object' && item !== null) {
+        stack.push({ value: item, path: at(key) })
       }
     }
   }
