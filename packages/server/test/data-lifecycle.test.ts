@@ -111,6 +111,17 @@ describe.each(BACKENDS)('data lifecycle (%s)', (backend) => {
     expect((await server.request('GET', '/v1/messenger/me', { token: byId.token })).status).toBe(200)
   })
 
+  it('the three routes are in the OpenAPI document, with their codes', async () => {
+    const doc = (await server.request('GET', '/openapi.json')).body
+    const deleteApp = doc.paths['/admin/v1/apps/{app_id}'].delete
+    expect(deleteApp.parameters.map((p: { name: string }) => p.name)).toEqual(['app_id', 'confirm'])
+    expect(deleteApp.responses['400'].description).toContain('`confirmation_required`')
+    expect(Object.keys(deleteApp.responses)).toEqual(expect.arrayContaining(['204', '400', '401', '404']))
+    expect(doc.paths['/admin/v1/apps/{app_id}/users'].delete.requestBody.content['application/json'].schema.$ref).toBe('#/components/schemas/UserSelector')
+    expect(doc.paths['/admin/v1/apps/{app_id}/users/sign-out'].post.responses['200'].content['application/json'].schema.properties).toHaveProperty('signed_out_before')
+    expect(doc.components.schemas.UserSelector).toMatchObject({ minProperties: 1, maxProperties: 1, additionalProperties: false })
+  })
+
   it('refuses bad user requests with the right status and code', async () => {
     const app = await server.createApp('Bad input')
     for (const [method, path] of [['DELETE', `/admin/v1/apps/${app.appId}/users`], ['POST', `/admin/v1/apps/${app.appId}/users/sign-out`]] as const) {

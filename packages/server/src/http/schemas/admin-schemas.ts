@@ -45,7 +45,7 @@ export const auditEventSchema = z
 export const userSelectorSchema = z
   .strictObject({ user_id: identifierSchema.optional(), email: identifierSchema.optional() })
   .refine((v) => (v.user_id === undefined) !== (v.email === undefined), 'send exactly one of "user_id" or "email"')
-  .meta({ id: 'UserSelector', description: 'Exactly one of user_id or email: the namespace the user is known by, as the messenger sent it.' })
+  .meta({ id: 'UserSelector', minProperties: 1, maxProperties: 1, description: 'Exactly one of user_id or email: the namespace the user is known by, as the messenger sent it.' })
 
 export const deleteAppQuerySchema = z.strictObject({
   confirm: z.string().optional().meta({ description: 'The app id again: a deletion cannot be undone.' }),
