@@ -5,6 +5,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { failureLimitDigest } from '../src/limits/database-failure-limit.js'
 import { failureLimitKey } from '../src/limits/failure-limit.js'
 import { userDigest } from '../src/verification/user-digest.js'
+import { newId } from '../src/crypto/random-ids.js'
+import { LATE_STATISTICS_MS } from '../src/services/user-lifecycle.js'
+import { within } from './support/within.js'
 import { BACKENDS, startBackendServer } from './support/backends.js'
 import { rowsMentioning } from './support/every-table.js'
 import { epochSeconds, signHs256 } from './support/identity-token.js'
@@ -91,6 +94,12 @@ describe.each(BACKENDS)('data lifecycle (%s)', (backend) => {
     const event = audit.body.events.find((e: { action: string }) => e.action === 'user.erased')
     expect(event).toMatchObject({ target: null, details: { by: 'user_id', removed: { conversations: 2, messages: 3, profiles: 1, failures: 2 } } })
     expect(JSON.stringify(audit.body)).not.toContain(userId)
+    // An attempt made just before the erasure that another instance writes just after it (each
+    // buffers up to 2 s): the erasure sweeps the statistics again a little later.
+    await db().insertInto('user_attempts').values({ app_id: app.appId, platform: 'web', user_key: digest, last_at: new Date().toISOString(), outcome: 'missing', app_version: null, sdk_version: null, secret_id: null, proven_at: null, proven_app_version: null, proven_secret_id: null }).execute()
+    await db().insertInto('failures').values({ id: newId('fail'), app_id: app.appId, platform: 'web', at: new Date().toISOString(), user_id: userId, email: null, app_version: null, refused: 0, code: 'user_hash_invalid', diagnosis: 'unknown' }).execute()
+    const lateMs = await within(LATE_STATISTICS_MS + 2_000, 'the late rows go', async () => (await rowsMentioning(db(), [digest, userId])).mentions.every((m) => m.table === 'sign_outs' || m.row.app_id === other.appId))
+    console.info(`[${backend}] statistics written late went ${lateMs} ms after they were written`)
     // The user may come back: a new session (after the sign-out's second) works.
     await nextSecond()
     const back = await verifiedSession(server, app.appId, app.secrets.web, { userId })

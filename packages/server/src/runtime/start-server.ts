@@ -197,7 +197,14 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     await options.onConfigChange?.()
   }
   const admin = new AppAdmin({ db: data.db, apps: data.apps, onChange: applyChange })
-  const userLifecycle = new UserLifecycle({ db: data.db, apps: data.apps, onChange: applyChange })
+  const userLifecycle = new UserLifecycle({
+    db: data.db,
+    apps: data.apps,
+    onChange: applyChange,
+    flushStatistics: () => events.flush(),
+    lateSweep: 'background',
+    onLateSweepError: (error) => logger.warn({ err: error }, 'the second sweep of an erasure failed; statistics written late may remain until retention'),
+  })
   const retention = new RetentionPruner({
     db: data.db,
     logger,

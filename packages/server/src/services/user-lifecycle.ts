@@ -1,10 +1,11 @@
+import { setTimeout as delay } from 'node:timers/promises'
 import type { Kysely } from 'kysely'
 import { VerityError } from '../errors/verity-error.js'
 import { failureLimitDigest } from '../limits/database-failure-limit.js'
 import { failureLimitKey } from '../limits/failure-limit.js'
 import type { AppRepository } from '../storage/app-repository.js'
 import { changeConfig } from '../storage/config-change.js'
-import { eraseUserRows, type ErasedRows } from '../storage/erase-user-rows.js'
+import { eraseUserRows, eraseUserStatistics, type ErasedRows, type ErasureTarget } from '../storage/erase-user-rows.js'
 import type { Database } from '../storage/schema.js'
 import { recordSignOut } from '../storage/sign-out-repository.js'
 import { identityKey, type ClaimedIdentity } from '../verification/identity.js'
@@ -18,7 +19,21 @@ export interface UserLifecycleDeps {
   /** Called after every committed write, so this process serves the change at once. */
   readonly onChange: () => Promise<void>
   readonly now?: () => Date
+  /** Writes this process's buffered statistics, so that an erasure finds them in storage. */
+  readonly flushStatistics?: () => Promise<void>
+  /**
+   * The second sweep after an erasure (LATE_STATISTICS_MS): on a timer in a server ('background'),
+   * awaited by the CLI, which exits when the command ends ('await').
+   */
+  readonly lateSweep: 'background' | 'await'
+  readonly onLateSweepError?: (error: unknown) => void
 }
+
+/**
+ * Every instance writes the attempts it buffers within 2 s, so an attempt made just before an
+ * erasure may reach storage just after it: the statistics and failures are erased again this long after.
+ */
+export const LATE_STATISTICS_MS = 2_500
 
 /** A user named by exactly one of the two namespaces (API.md: `{"user_id"}` or `{"email"}`). */
 export type UserSelector = { readonly user_id: string; readonly email?: undefined } | { readonly email: string; readonly user_id?: undefined }
@@ -77,19 +92,23 @@ export class UserLifecycle {
     const key = identityKey(identity)
     const digest = userDigest(identity)
     const limitKeys = PLATFORMS.map((p) => failureLimitDigest(failureLimitKey(appId, p, key)))
-    return changeConfig(
+    const target: ErasureTarget = { appId, identityKey: key, digest, userId: identity.userId, email: identity.email, failureLimitKeys: limitKeys }
+    await this.#deps.flushStatistics?.()
+    const removed = await changeConfig(
       this.#deps.db,
-      (removed: ErasedRows) => ({ actor, action: 'user.erased', appId, details: { by: identity.userId !== null ? 'user_id' : 'email', removed } }),
+      (result: ErasedRows) => ({ actor, action: 'user.erased', appId, details: { by: identity.userId !== null ? 'user_id' : 'email', removed: result } }),
       now,
       async (trx, revision) => {
-        const removed = await eraseUserRows(trx, { appId, identityKey: key, digest, userId: identity.userId, email: identity.email, failureLimitKeys: limitKeys })
+        const result = await eraseUserRows(trx, target)
         await recordSignOut(trx, { appId, userKey: digest, signedOutBefore: signOutInstant(now).toISOString() }, revision)
-        return removed
+        return result
       },
-    ).then(async (removed) => {
-      await this.#deps.onChange()
-      return removed
-    })
+    )
+    await this.#deps.onChange()
+    const late = delay(LATE_STATISTICS_MS, undefined, { ref: false }).then(() => eraseUserStatistics(this.#deps.db, target))
+    if (this.#deps.lateSweep === 'await') await late
+    else late.catch((error: unknown) => this.#deps.onLateSweepError?.(error))
+    return removed
   }
 
   async #requireApp(appId: string): Promise<void> {

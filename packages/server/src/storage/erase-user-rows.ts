@@ -40,17 +40,28 @@ export async function eraseUserRows(trx: Kysely<Database>, target: ErasureTarget
   const messages = count(await trx.deleteFrom('messages').where('conversation_id', 'in', conversationIds).executeTakeFirst())
   const conversations = count(await trx.deleteFrom('conversations').where('app_id', '=', appId).where('user_key', '=', identityKey).executeTakeFirst())
   const profiles = count(await trx.deleteFrom('users').where('app_id', '=', appId).where('user_key', '=', identityKey).executeTakeFirst())
-  const statistics = count(await trx.deleteFrom('user_attempts').where('app_id', '=', appId).where('user_key', '=', target.digest).executeTakeFirst())
-  let failures = trx.deleteFrom('failures').where('app_id', '=', appId)
+  const { statistics, failures } = await eraseUserStatistics(trx, target)
+  const audit = count(
+    await trx.updateTable('audit_events').set({ target: null }).where('app_id', '=', appId).where('target', '=', identityKey).executeTakeFirst(),
+  )
+  return { conversations, messages, profiles, statistics, failures, audit_targets_cleared: audit }
+}
+
+/**
+ * The user's rows that the statistics writer adds in the background: rollout statistics, failure-log
+ * entries and (PostgreSQL) the failure limit's count. Also run again a little after an erasure,
+ * for attempts made before it that an instance had not written yet.
+ */
+export async function eraseUserStatistics(db: Kysely<Database>, target: ErasureTarget): Promise<{ statistics: number; failures: number }> {
+  const { appId } = target
+  const statistics = count(await db.deleteFrom('user_attempts').where('app_id', '=', appId).where('user_key', '=', target.digest).executeTakeFirst())
+  let failures = db.deleteFrom('failures').where('app_id', '=', appId)
   // The failure log keeps the identifiers as sent: a user id (with or without an email beside it),
   // or an email alone.
   failures = target.userId !== null ? failures.where('user_id', '=', target.userId) : failures.where('user_id', 'is', null).where('email', '=', target.email)
   const failureRows = count(await failures.executeTakeFirst())
-  if (isPostgres(trx) && target.failureLimitKeys.length > 0) {
-    await trx.deleteFrom('failure_limits').where('key', 'in', [...target.failureLimitKeys]).execute()
+  if (isPostgres(db) && target.failureLimitKeys.length > 0) {
+    await db.deleteFrom('failure_limits').where('key', 'in', [...target.failureLimitKeys]).execute()
   }
-  const audit = count(
-    await trx.updateTable('audit_events').set({ target: null }).where('app_id', '=', appId).where('target', '=', identityKey).executeTakeFirst(),
-  )
-  return { conversations, messages, profiles, statistics, failures: failureRows, audit_targets_cleared: audit }
+  return { statistics, failures: failureRows }
 }
