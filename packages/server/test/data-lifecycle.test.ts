@@ -6,7 +6,7 @@ import { failureLimitDigest } from '../src/limits/database-failure-limit.js'
 import { failureLimitKey } from '../src/limits/failure-limit.js'
 import { userDigest } from '../src/verification/user-digest.js'
 import { newId } from '../src/crypto/random-ids.js'
-import { LATE_STATISTICS_MS } from '../src/services/user-lifecycle.js'
+import { LATE_STATISTICS_MS } from '../src/services/late-sweep.js'
 import { within } from './support/within.js'
 import { BACKENDS, startBackendServer } from './support/backends.js'
 import { rowsMentioning } from './support/every-table.js'
@@ -212,5 +212,9 @@ describe.each(BACKENDS)('data lifecycle (%s)', (backend) => {
     expect([auth.status, auth.body.error.code]).toEqual([404, 'app_not_found'])
     // The other app kept every row.
     expect((await rowsMentioning(db(), [kept.appId])).mentions.length).toBe(keptBefore.mentions.length)
+    // Statistics another instance writes late for the deleted app are swept again.
+    await db().insertInto('user_attempts').values({ app_id: app.appId, platform: 'web', user_key: 'late', last_at: new Date().toISOString(), outcome: 'missing', app_version: null, sdk_version: null, secret_id: null, proven_at: null, proven_app_version: null, proven_secret_id: null }).execute()
+    await db().insertInto('failures').values({ id: newId('fail'), app_id: app.appId, platform: 'web', at: new Date().toISOString(), user_id: 'late', email: null, app_version: null, refused: 0, code: 'user_hash_invalid', diagnosis: 'unknown' }).execute()
+    await within(LATE_STATISTICS_MS + 2_000, 'the late rows go', async () => (await rowsMentioning(db(), [app.appId])).mentions.every((m) => m.table === 'audit_events'))
   })
 })

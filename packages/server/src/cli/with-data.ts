@@ -28,7 +28,7 @@ export async function withData<T>(options: DataOptions, io: CliIo, run: (ctx: Cl
   try {
     // A running server learns of the change by its revision poll (NOTIFY on PostgreSQL).
     const onChange = async (): Promise<void> => {}
-    const admin = new AppAdmin({ db: data.db, apps: data.apps, onChange })
+    const admin = new AppAdmin({ db: data.db, apps: data.apps, onChange, lateSweep: 'await' })
     const users = new UserLifecycle({ db: data.db, apps: data.apps, onChange, lateSweep: 'await' })
     return await run({ data, admin, users, actor: `cli:${safeUserName()}` })
   } finally {

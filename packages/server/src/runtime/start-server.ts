@@ -196,15 +196,16 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     await cache.refresh()
     await options.onConfigChange?.()
   }
-  const admin = new AppAdmin({ db: data.db, apps: data.apps, onChange: applyChange })
-  const userLifecycle = new UserLifecycle({
-    db: data.db,
-    apps: data.apps,
+  // Erasures and deletions find this process's buffered statistics in storage, and sweep again for
+  // what other instances write late (services/late-sweep.ts).
+  const lifecycle = {
     onChange: applyChange,
     flushStatistics: () => events.flush(),
-    lateSweep: 'background',
-    onLateSweepError: (error) => logger.warn({ err: error }, 'the second sweep of an erasure failed; statistics written late may remain until retention'),
-  })
+    lateSweep: 'background' as const,
+    onLateSweepError: (error: unknown) => logger.warn({ err: error }, 'the second sweep after an erasure or deletion failed; statistics written late stay until retention'),
+  }
+  const admin = new AppAdmin({ db: data.db, apps: data.apps, ...lifecycle })
+  const userLifecycle = new UserLifecycle({ db: data.db, apps: data.apps, ...lifecycle })
   const retention = new RetentionPruner({
     db: data.db,
     logger,

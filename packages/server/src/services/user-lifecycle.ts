@@ -1,4 +1,3 @@
-import { setTimeout as delay } from 'node:timers/promises'
 import type { Kysely } from 'kysely'
 import { VerityError } from '../errors/verity-error.js'
 import { failureLimitDigest } from '../limits/database-failure-limit.js'
@@ -12,6 +11,7 @@ import { identityKey, type ClaimedIdentity } from '../verification/identity.js'
 import { PLATFORMS } from '../verification/platforms.js'
 import { userDigest } from '../verification/user-digest.js'
 import { APP_ID_PATTERN } from './app-admin.js'
+import { sweepLate, type LateSweepMode } from './late-sweep.js'
 
 export interface UserLifecycleDeps {
   readonly db: Kysely<Database>
@@ -21,19 +21,10 @@ export interface UserLifecycleDeps {
   readonly now?: () => Date
   /** Writes this process's buffered statistics, so that an erasure finds them in storage. */
   readonly flushStatistics?: () => Promise<void>
-  /**
-   * The second sweep after an erasure (LATE_STATISTICS_MS): on a timer in a server ('background'),
-   * awaited by the CLI, which exits when the command ends ('await').
-   */
-  readonly lateSweep: 'background' | 'await'
+  /** The second sweep of statistics written late (services/late-sweep.ts). */
+  readonly lateSweep: LateSweepMode
   readonly onLateSweepError?: (error: unknown) => void
 }
-
-/**
- * Every instance writes the attempts it buffers within 2 s, so an attempt made just before an
- * erasure may reach storage just after it: the statistics and failures are erased again this long after.
- */
-export const LATE_STATISTICS_MS = 2_500
 
 /** A user named by exactly one of the two namespaces (API.md: `{"user_id"}` or `{"email"}`). */
 export type UserSelector = { readonly user_id: string; readonly email?: undefined } | { readonly email: string; readonly user_id?: undefined }
@@ -105,9 +96,7 @@ export class UserLifecycle {
       },
     )
     await this.#deps.onChange()
-    const late = delay(LATE_STATISTICS_MS, undefined, { ref: false }).then(() => eraseUserStatistics(this.#deps.db, target))
-    if (this.#deps.lateSweep === 'await') await late
-    else late.catch((error: unknown) => this.#deps.onLateSweepError?.(error))
+    await sweepLate(this.#deps.lateSweep, () => eraseUserStatistics(this.#deps.db, target), this.#deps.onLateSweepError)
     return removed
   }
 

@@ -46,3 +46,9 @@ export async function deleteAppRows(trx: Kysely<Database>, appId: string): Promi
   }
   await trx.deleteFrom('apps').where('id', '=', appId).execute()
 }
+
+/** What the statistics writer may still add for an app after its deletion: attempts and failures. */
+export async function deleteAppStatistics(db: Kysely<Database>, appId: string): Promise<void> {
+  await db.deleteFrom('user_attempts').where('app_id', '=', appId).execute()
+  await db.deleteFrom('failures').where('app_id', '=', appId).execute()
+}
