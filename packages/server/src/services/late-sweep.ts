@@ -13,7 +13,8 @@ export const LATE_STATISTICS_MS = 2_500
 export type LateSweepMode = 'background' | 'await'
 
 export async function sweepLate(mode: LateSweepMode, sweep: () => Promise<unknown>, onError?: (error: unknown) => void): Promise<void> {
-  const late = delay(LATE_STATISTICS_MS, undefined, { ref: false }).then(sweep)
+  // Awaited, the timer must keep the process alive; in the background it must not hold a stopping server.
+  const late = delay(LATE_STATISTICS_MS, undefined, { ref: mode === 'await' }).then(sweep)
   if (mode === 'await') await late
   else late.catch((error: unknown) => onError?.(error))
 }
