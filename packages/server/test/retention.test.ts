@@ -1,10 +1,14 @@
 // Retention (API.md, "Operations and data lifecycle"): failures and rollout statistics older than
 // VERITY_RETENTION_DAYS go in the background, in small batches; recent ones and conversations stay.
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { newId } from '../src/crypto/random-ids.js'
 import { RETENTION_BATCH } from '../src/services/retention.js'
 import { BACKENDS, startBackendServer } from './support/backends.js'
 import { verifiedSession } from './support/messenger-sessions.js'
+import { runVerity } from './support/run-cli.js'
 import type { TestServer } from './support/test-server.js'
 
 const DAY = 86_400_000
@@ -88,5 +92,21 @@ describe.each(BACKENDS)('retention (%s)', (backend) => {
     expect(pass).toMatchObject({ statistics: 2, retentionDays: RETENTION_DAYS })
     expect(pass.batches).toBeGreaterThanOrEqual(Math.ceil(oldFailures.length / RETENTION_BATCH) + 2)
     console.info(`[${backend}] retention pass: ${JSON.stringify({ failures: pass.failures, statistics: pass.statistics, sign_outs: pass.sign_outs, batches: pass.batches })}`)
+  })
+})
+
+describe('VERITY_RETENTION_DAYS at start-up', () => {
+  it('a bad value stops `verity serve`, naming the flag and the variable', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'verity-retention-'))
+    try {
+      const flag = await runVerity(['serve', '--port', '0', '--retention-days', '0'], { env: { VERITY_DATA_DIR: dir } })
+      expect(flag.code).toBe(3)
+      expect(flag.stderr).toContain('Invalid retention (days): 0 from --retention-days (command line) is outside 1–36500. Set --retention-days or VERITY_RETENTION_DAYS.')
+      const variable = await runVerity(['serve', '--port', '0'], { env: { VERITY_DATA_DIR: dir, VERITY_RETENTION_DAYS: 'forever' } })
+      expect(variable.code).toBe(3)
+      expect(variable.stderr).toContain('"forever" from VERITY_RETENTION_DAYS (environment) is not a whole number')
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
   })
 })
