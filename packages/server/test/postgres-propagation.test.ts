@@ -8,19 +8,10 @@ import { hmacHex } from './support/hmac.js'
 import { runVerity } from './support/run-cli.js'
 import { openEventStream } from './support/sse-client.js'
 import { freshPostgresDatabase } from './support/postgres-database.js'
+import { within } from './support/within.js'
 import { startTestServer, type TestServer } from './support/test-server.js'
 
 const PROPAGATION_MS = 2_000
-
-/** Polls `check` until it returns true; resolves with the time it took, fails past the deadline. */
-async function within(ms: number, what: string, check: () => Promise<boolean>): Promise<number> {
-  const started = Date.now()
-  for (;;) {
-    if (await check()) return Date.now() - started
-    if (Date.now() - started > ms) throw new Error(`${what}: not within ${ms} ms`)
-    await new Promise((r) => setTimeout(r, 20))
-  }
-}
 
 const kidOf = (token: string) => JSON.parse(Buffer.from(token.split('.')[0]!, 'base64url').toString()).kid as string
 

@@ -1,4 +1,6 @@
 import type { AppView, SecretView } from '../services/admin-views.js'
+import { DIAGNOSIS_ADVICE } from '../diagnosis/diagnosis-advice.js'
+import type { FailureView } from '../services/failure-log.js'
 import type { Rollout } from '../services/rollout.js'
 import { PLATFORMS } from '../verification/platforms.js'
 
@@ -49,4 +51,16 @@ export function formatRolloutTable(rollout: Rollout): string {
   const total = `${'total'.padEnd(16)} ${String(t.users).padStart(7)} ${String(t.verified).padStart(9)} ${String(t.missing).padStart(8)} ${String(t.invalid).padStart(8)}`
   const secrets = rollout.secrets.map((s) => `  secret ${s.id}: ${s.users} users, last used ${s.last_used_at ?? 'never'}`)
   return [header, ...rows, total, '', 'Secrets:', ...secrets, '', formatForecast(rollout)].join('\n')
+}
+
+/** The failure log for a terminal: one line per failure, then what each diagnosis seen means. */
+export function formatFailures(failures: readonly FailureView[]): string {
+  if (failures.length === 0) return 'No failed proofs recorded.\n'
+  const lines = failures.map((f) => {
+    const user = f.user_id !== null ? `user ${f.user_id}` : f.email !== null ? `email ${f.email}` : '(no identity)'
+    return `${f.at}  ${f.platform.padEnd(7)} ${(f.refused ? 'refused' : 'let in').padEnd(7)}  ${f.diagnosis.padEnd(32)} ${String(f.app_version ?? '-').padEnd(10)} ${user}`
+  })
+  const seen = [...new Set(failures.map((f) => f.diagnosis))]
+  const advice = seen.map((d) => `  ${d}: ${DIAGNOSIS_ADVICE[d].found}\n    ${DIAGNOSIS_ADVICE[d].fix}`)
+  return [`${'time'.padEnd(24)}  ${'platform'.padEnd(7)} ${'outcome'.padEnd(7)}  ${'diagnosis'.padEnd(32)} ${'app ver.'.padEnd(10)} user`, ...lines, '', 'What to do:', ...advice, ''].join('\n')
 }

@@ -5,11 +5,13 @@ import { EXIT, toCliExit, type CliIo } from './cli-io.js'
 import { appsCommand } from './commands/apps-command.js'
 import { backupCommand, restoreCommand } from './commands/backup-commands.js'
 import { enforceCommand } from './commands/enforce-command.js'
+import { failuresCommand } from './commands/failures-command.js'
 import { hashCommand } from './commands/hash-command.js'
 import { rolloutCommand } from './commands/rollout-command.js'
 import { keysCommand, migrateCommand } from './commands/maintenance-commands.js'
 import { secretsCommand } from './commands/secrets-command.js'
 import { serveCommand } from './commands/serve-command.js'
+import { usersCommand } from './commands/users-command.js'
 import { verifyCommand } from './commands/verify-command.js'
 
 export function buildProgram(io: CliIo): Command {
@@ -17,7 +19,7 @@ export function buildProgram(io: CliIo): Command {
     .description('Verity: identity verification for in-app messengers')
     .version(VERSION)
     .showHelpAfterError('(add --help for usage)')
-  for (const command of [serveCommand(io), migrateCommand(io), keysCommand(io), hashCommand(io), appsCommand(io), secretsCommand(io), enforceCommand(io), verifyCommand(io), rolloutCommand(io), backupCommand(io), restoreCommand(io)]) {
+  for (const command of [serveCommand(io), migrateCommand(io), keysCommand(io), hashCommand(io), appsCommand(io), secretsCommand(io), enforceCommand(io), verifyCommand(io), rolloutCommand(io), failuresCommand(io), usersCommand(io), backupCommand(io), restoreCommand(io)]) {
     program.addCommand(command)
   }
   return program

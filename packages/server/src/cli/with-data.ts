@@ -1,6 +1,7 @@
 import { userInfo } from 'node:os'
 import { parseStorageConfig } from '../config/server-config.js'
 import { AppAdmin } from '../services/app-admin.js'
+import { UserLifecycle } from '../services/user-lifecycle.js'
 import { openVerityData, type VerityData } from '../runtime/open-verity-data.js'
 import type { CliIo } from './cli-io.js'
 
@@ -12,6 +13,7 @@ export interface DataOptions {
 export interface CliData {
   readonly data: VerityData
   readonly admin: AppAdmin
+  readonly users: UserLifecycle
   readonly actor: string
 }
 
@@ -24,8 +26,11 @@ export async function withData<T>(options: DataOptions, io: CliIo, run: (ctx: Cl
   // Never a new database: a command run from another folder would otherwise start an empty one.
   const data = await openVerityData(config, { mayCreate: false })
   try {
-    const admin = new AppAdmin({ db: data.db, apps: data.apps, onChange: async () => {} })
-    return await run({ data, admin, actor: `cli:${safeUserName()}` })
+    // A running server learns of the change by its revision poll (NOTIFY on PostgreSQL).
+    const onChange = async (): Promise<void> => {}
+    const admin = new AppAdmin({ db: data.db, apps: data.apps, onChange, lateSweep: 'await' })
+    const users = new UserLifecycle({ db: data.db, apps: data.apps, onChange, lateSweep: 'await' })
+    return await run({ data, admin, users, actor: `cli:${safeUserName()}` })
   } finally {
     await data.close()
   }

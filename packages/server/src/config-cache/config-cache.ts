@@ -5,18 +5,28 @@ import type { AppRepository } from '../storage/app-repository.js'
 import type { AdminKeyRepository } from '../storage/admin-key-repository.js'
 import { currentRevision } from '../storage/config-change.js'
 import type { Database } from '../storage/schema.js'
+import type { SignOutRepository } from '../storage/sign-out-repository.js'
 import type { SigningKeyRepository } from '../storage/signing-key-repository.js'
+import type { ClaimedIdentity } from '../verification/identity.js'
+import { userDigest } from '../verification/user-digest.js'
 import { AccessTokenKeyring } from '../tokens/access-token-keyring.js'
 import { toAppRuntime, type AppRuntime } from './app-runtime.js'
 
 /** Past this age without a confirmed refresh, the hot path fails closed (503) rather than trust stale config. */
 export const MAX_CONFIG_AGE_MS = 30_000
 
+/**
+ * How long a sign-out matters: the longest access-token lifetime (VERITY_TOKEN_TTL at most 24 h)
+ * and a margin. Retention deletes older sign-outs; caches forget them.
+ */
+export const SIGN_OUT_KEPT_MS = 24 * 3_600_000 + 10 * 60_000
+
 export interface ConfigCacheDeps {
   readonly db: Kysely<Database>
   readonly apps: AppRepository
   readonly signingKeys: SigningKeyRepository
   readonly adminKeys: AdminKeyRepository
+  readonly signOuts: SignOutRepository
   readonly tokenTtlSeconds: number
   /** Digest of VERITY_ADMIN_KEY, accepted besides the stored keys. */
   readonly bootstrapAdminKeyHash: string | null
@@ -40,6 +50,8 @@ export class ConfigCache {
   #apps = new Map<string, AppRuntime>()
   #keyring: AccessTokenKeyring | null = null
   #adminKeys = new Map<string, string>()
+  /** App id → user digest → epoch ms before which that user's tokens are refused. */
+  #signOuts = new Map<string, Map<string, number>>()
   #revision = -1
   #confirmedAt = 0
   #timer: NodeJS.Timeout | null = null
@@ -84,6 +96,15 @@ export class ConfigCache {
 
   apps(): IterableIterator<AppRuntime> {
     return this.#apps.values()
+  }
+
+  /**
+   * When the user was last signed out of this app everywhere (epoch ms), or undefined. Digests are
+   * computed only for apps that have a sign-out, so other apps' messenger calls pay nothing.
+   */
+  signedOutBefore(appId: string, identity: ClaimedIdentity): number | undefined {
+    const users = this.#signOuts.get(appId)
+    return users === undefined ? undefined : users.get(userDigest(identity))
   }
 
   /** The actor name for an admin key digest, or undefined. */
@@ -190,14 +211,39 @@ export class ConfigCache {
       for (const app of changed) {
         next.set(app.id, toAppRuntime(app, (secretId) => logger.error({ appId: app.id, secretId }, 'a stored secret does not open with the master key; it is ignored')))
       }
+      // Deleted apps: their tokens stop as soon as the app is gone from here.
+      const existing = new Set(await apps.ids())
+      for (const id of next.keys()) if (!existing.has(id)) next.delete(id)
+      const signOuts = await this.#loadSignOuts(existing, startedAt)
       const [keyring, adminKeys] = await Promise.all([this.#loadKeyring(), this.#loadAdminKeys()])
       this.#apps = next
+      this.#signOuts = signOuts
       this.#keyring = keyring
       this.#adminKeys = adminKeys
       this.#revision = revision
       this.#deps.onChange?.()
     }
     this.#confirmedAt = startedAt
+  }
+
+  /**
+   * The sign-outs changed since the last load, over the ones known. A sign-out older than the
+   * longest token lifetime ends nothing any more: it is forgotten here, as retention deletes it.
+   */
+  async #loadSignOuts(existingApps: ReadonlySet<string>, now: number): Promise<Map<string, Map<string, number>>> {
+    const next = new Map<string, Map<string, number>>()
+    const horizon = now - SIGN_OUT_KEPT_MS
+    for (const [appId, users] of this.#signOuts) if (existingApps.has(appId)) next.set(appId, new Map(users))
+    for (const row of await this.#deps.signOuts.changedSince(this.#revision)) {
+      let users = next.get(row.appId)
+      if (!users) next.set(row.appId, (users = new Map()))
+      users.set(row.userKey, Date.parse(row.signedOutBefore))
+    }
+    for (const [appId, users] of next) {
+      for (const [key, before] of users) if (before < horizon) users.delete(key)
+      if (users.size === 0) next.delete(appId)
+    }
+    return next
   }
 
   async #loadKeyring(): Promise<AccessTokenKeyring> {

@@ -4,11 +4,13 @@ import { parseServerConfig } from './server-config.js'
 describe('parseServerConfig', () => {
   it('has the documented defaults, and is frozen', () => {
     const config = parseServerConfig({}, {}, '/srv')
-    expect(config).toMatchObject({ port: 8080, host: '127.0.0.1', dataDir: '/srv/verity-data', databaseUrl: null, adminKey: null, tokenTtlSeconds: 900, failureLimit: 10, masterKey: null })
+    expect(config).toMatchObject({ port: 8080, host: '127.0.0.1', dataDir: '/srv/verity-data', databaseUrl: null, adminKey: null, tokenTtlSeconds: 900, failureLimit: 10, retentionDays: 90, masterKey: null })
     expect(Object.isFrozen(config)).toBe(true)
   })
 
   it('flags win over the environment', () => {
+    expect(parseServerConfig({ retentionDays: '30' }, { VERITY_RETENTION_DAYS: '7' }).retentionDays).toBe(30)
+    expect(parseServerConfig({}, { VERITY_RETENTION_DAYS: '7' }).retentionDays).toBe(7)
     expect(parseServerConfig({ port: '9000' }, { PORT: '7000' }).port).toBe(9000)
     expect(parseServerConfig({}, { PORT: '7000' }).port).toBe(7000)
   })
@@ -22,6 +24,8 @@ describe('parseServerConfig', () => {
     [{}, { VERITY_FAILURE_LIMIT: '0' }, /VERITY_FAILURE_LIMIT/],
     [{ databaseUrl: 'mysql://x' }, {}, /--database-url or DATABASE_URL/],
     [{ logLevel: 'loud' }, {}, /--log-level or LOG_LEVEL/],
+    [{ retentionDays: '0' }, {}, /retention \(days\).*--retention-days or VERITY_RETENTION_DAYS/],
+    [{}, { VERITY_RETENTION_DAYS: 'ninety' }, /--retention-days or VERITY_RETENTION_DAYS/],
   ])('refuses %j %j with a message naming the flag and variable', (flags, env, message) => {
     expect(() => parseServerConfig(flags, env)).toThrow(message)
   })

@@ -41,6 +41,8 @@ export interface ServerConfig extends StorageConfig {
   readonly adminKey: string | null
   readonly tokenTtlSeconds: number
   readonly failureLimit: number
+  /** Failures and rollout statistics older than this many days are deleted in the background (VERITY_RETENTION_DAYS). */
+  readonly retentionDays: number
   readonly logLevel: LogLevel
   readonly workers: number
   /**
@@ -62,6 +64,7 @@ export interface ConfigFlags {
   tokenTtl?: string
   logLevel?: string
   workers?: string
+  retentionDays?: string
 }
 
 type Env = Readonly<Record<string, string | undefined>>
@@ -125,6 +128,7 @@ export function parseServerConfig(flags: ConfigFlags, env: Env, cwd = process.cw
   }
   const tokenTtlSeconds = integer(pick(flags.tokenTtl, '--token-ttl', env, 'VERITY_TOKEN_TTL'), 900, 60, 86_400, 'access-token lifetime (seconds)', '--token-ttl', 'VERITY_TOKEN_TTL')
   const failureLimit = integer(pick(undefined, null, env, 'VERITY_FAILURE_LIMIT'), 10, 1, 1_000_000, 'failure limit', null, 'VERITY_FAILURE_LIMIT')
+  const retentionDays = integer(pick(flags.retentionDays, '--retention-days', env, 'VERITY_RETENTION_DAYS'), 90, 1, 36_500, 'retention (days)', '--retention-days', 'VERITY_RETENTION_DAYS')
   const levelSrc = pick(flags.logLevel, '--log-level', env, 'LOG_LEVEL')
   if (levelSrc && !LOG_LEVELS.includes(levelSrc.value as LogLevel)) {
     fail('log level', '--log-level', 'LOG_LEVEL', `"${levelSrc.value}" from ${levelSrc.origin} is not one of ${LOG_LEVELS.join(', ')}`)
@@ -144,6 +148,7 @@ export function parseServerConfig(flags: ConfigFlags, env: Env, cwd = process.cw
     adminKey: adminSrc?.value ?? null,
     tokenTtlSeconds,
     failureLimit,
+    retentionDays,
     logLevel: (levelSrc?.value as LogLevel | undefined) ?? 'info',
     workers,
     configMaxAgeMs,

@@ -5,6 +5,10 @@
  */
 export const ERROR_CATALOGUE = {
   invalid_request: { status: 400, message: 'The request is not valid.' },
+  confirmation_required: {
+    status: 400,
+    message: 'This deletes data for good: confirm by repeating the id of what is deleted (?confirm=<app_id>).',
+  },
   user_hash_missing: {
     status: 401,
     message: 'This platform requires identity verification: send user_hash or identity_token with the user.',

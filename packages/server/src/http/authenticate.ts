@@ -46,11 +46,17 @@ export function authenticateMessenger(req: IncomingMessage, cache: ConfigCache):
  * - its app exists;
  * - a verified session's secret is still active (revoking a secret ends the tokens it verified);
  * - an unverified session's platform is not enforced: no unverified session is let in on an
- *   enforced platform, so the ones issued before it was enforced stop there too.
+ *   enforced platform, so the ones issued before it was enforced stop there too;
+ * - it was issued after its user's latest sign-out, whatever its trust: a session that only claimed
+ *   the identity ends too.
  */
 export function isSessionCurrent(claims: AccessTokenClaims, cache: ConfigCache): boolean {
   const app = cache.app(claims.aud)
   if (!app) return false
+  if (claims.uid !== undefined || claims.email !== undefined) {
+    const before = cache.signedOutBefore(app.id, { userId: claims.uid ?? null, email: claims.email ?? null })
+    if (before !== undefined && claims.iat * 1000 < before) return false
+  }
   switch (claims.trust) {
     case 'verified':
       return claims.sid !== undefined && isActiveSecret(app, claims.plt, claims.sid)

@@ -18,6 +18,11 @@ export interface DatabaseFailureLimitOptions {
   readonly pruneEveryMs?: number
 }
 
+/** The stored key: any identifier fits (PostgreSQL text holds no NUL), and none is stored in the clear. */
+export function failureLimitDigest(key: string): string {
+  return createHash('sha256').update(key).digest('base64url')
+}
+
 /**
  * The failure limit on PostgreSQL: every instance and worker counts in one table, so the limit is
  * exact across all of them. Only refused attempts come here (a valid proof never does), one
@@ -39,8 +44,7 @@ export class DatabaseFailureLimit implements FailureLimit {
   }
 
   async refuse(key: string, now: number): Promise<number> {
-    // A digest: any identifier fits (PostgreSQL text holds no NUL), and none is stored in the clear.
-    const digest = createHash('sha256').update(key).digest('base64url')
+    const digest = failureLimitDigest(key)
     const until = this.#locked.get(digest)
     if (until !== undefined) {
       if (now < until) return Math.ceil((until - now) / 1000)

@@ -16,6 +16,10 @@ import { Router } from '../http/router.js'
 import type { Reply, Route } from '../http/route.js'
 import { adminAppRoutes } from '../http/routes/admin-app-routes.js'
 import { adminRolloutRoutes } from '../http/routes/admin-rollout-routes.js'
+import { adminUserRoutes } from '../http/routes/admin-user-routes.js'
+import { RetentionPruner } from '../services/retention.js'
+import { UserLifecycle } from '../services/user-lifecycle.js'
+import { SignOutRepository } from '../storage/sign-out-repository.js'
 import { healthRoutes } from '../http/routes/health-routes.js'
 import { messengerAuthRoutes } from '../http/routes/messenger-auth-routes.js'
 import { adminConversationRoutes } from '../http/routes/admin-conversation-routes.js'
@@ -59,6 +63,8 @@ export interface RunningServer {
   /** The bound on diagnosis work; its `hmacsComputed` lets tests bound the work without timing it. */
   readonly diagnosisBudget: DiagnosisBudget
   readonly logger: Logger
+  /** Retention in the background (VERITY_RETENTION_DAYS); `runOnce` for tests. */
+  readonly retention: RetentionPruner
   /** The admin key made on first start, if this start made one (it is shown once). */
   readonly generatedAdminKey: string | null
   /** Graceful: stop accepting, finish in-flight requests, write buffered statistics, close storage. */
@@ -85,6 +91,8 @@ export interface StartOptions {
   readonly onConfigChange?: () => Promise<void>
   /** Sees each route's reply before it is sent (the test suites check replies against the response schemas). */
   readonly onReply?: (route: Route, reply: Reply) => void
+  /** How often retention runs (tests shorten it); RETENTION_INTERVAL_MS by default. */
+  readonly retentionIntervalMs?: number
 }
 
 /**
@@ -135,6 +143,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     apps: data.apps,
     signingKeys: data.signingKeys,
     adminKeys: data.adminKeys,
+    signOuts: new SignOutRepository(data.db),
     tokenTtlSeconds: config.tokenTtlSeconds,
     bootstrapAdminKeyHash: config.adminKey ? hashAdminKey(config.adminKey) : null,
     logger,
@@ -186,14 +195,27 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     events,
     recordSignedAttributes: (appId, identity, attributes, at) => profiles.recordSignedAttributes(appId, identity, attributes, at),
   })
-  const admin = new AppAdmin({
+  const applyChange = async (): Promise<void> => {
+    await cache.refresh()
+    await options.onConfigChange?.()
+  }
+  // Erasures and deletions find this process's buffered statistics in storage, and sweep again for
+  // what other instances write late (services/late-sweep.ts).
+  const lifecycle = {
+    onChange: applyChange,
+    flushStatistics: () => events.flush(),
+    lateSweep: 'background' as const,
+    onLateSweepError: (error: unknown) => logger.warn({ err: error }, 'the second sweep after an erasure or deletion failed; statistics written late stay until retention'),
+  }
+  const admin = new AppAdmin({ db: data.db, apps: data.apps, ...lifecycle })
+  const userLifecycle = new UserLifecycle({ db: data.db, apps: data.apps, ...lifecycle })
+  const retention = new RetentionPruner({
     db: data.db,
-    apps: data.apps,
-    onChange: async () => {
-      await cache.refresh()
-      await options.onConfigChange?.()
-    },
+    logger,
+    retentionDays: config.retentionDays,
+    ...(options.retentionIntervalMs !== undefined && { intervalMs: options.retentionIntervalMs }),
   })
+  retention.start()
 
   const conversationRepository = new ConversationRepository(data.db)
   // One poll loop per process feeds every live stream, on SQLite and PostgreSQL alike; on
@@ -227,6 +249,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     ...messengerEventRoutes(eventStreams),
     ...adminConversationRoutes(conversations),
     ...adminRolloutRoutes(admin, data.db),
+    ...adminUserRoutes(userLifecycle),
   ]
   metrics.attach({
     isKnownApp: (appId) => cache.app(appId) !== undefined,
@@ -257,6 +280,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     // The port is taken (or similar): let go of the database connections, or the process hangs on them.
     cache.stop()
     failureLimit.stop()
+    await retention.stop()
     await listener?.stop()
     metrics.stop()
     await data.close().catch(() => {})
@@ -280,6 +304,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
       clearTimeout(grace)
       failureLimit.stop()
       cache.stop()
+      await retention.stop()
       await listener?.stop()
       metrics.stop()
       await events.stop().catch((error: unknown) => logger.error({ err: error }, 'could not write the last statistics'))
@@ -287,5 +312,5 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
       logger.info('verity stopped')
     })())
 
-  return { url, port, server, data, cache, events, eventStreams, metrics, listener, diagnosisBudget: budget, logger, generatedAdminKey, close }
+  return { url, port, server, data, cache, events, eventStreams, metrics, listener, diagnosisBudget: budget, logger, retention, generatedAdminKey, close }
 }

@@ -3,9 +3,11 @@ import { newId, newPlatformSecret } from '../crypto/random-ids.js'
 import { VerityError } from '../errors/verity-error.js'
 import type { AppRepository, Environment, StoredApp } from '../storage/app-repository.js'
 import { appendAuditEvent, changeConfig } from '../storage/config-change.js'
+import { deleteAppDataInBatches, deleteAppRows, deleteAppStatistics } from '../storage/delete-app-rows.js'
 import type { Database } from '../storage/schema.js'
 import { PLATFORMS, type Platform } from '../verification/platforms.js'
 import { appView, platformView, secretView, type AppView, type PlatformView, type SecretView } from './admin-views.js'
+import { sweepLate, type LateSweepMode } from './late-sweep.js'
 import { decodeCursor, nextCursor, pageSize } from './pagination.js'
 import { computeRollout, rolloutDays, type Rollout } from './rollout.js'
 
@@ -17,6 +19,11 @@ export interface AppAdminDeps {
   /** Called after every committed write, so this process serves the change at once. */
   readonly onChange: () => Promise<void>
   readonly now?: () => Date
+  /** Writes this process's buffered statistics, so that a deletion finds them in storage. */
+  readonly flushStatistics?: () => Promise<void>
+  /** The second sweep of statistics written late after a deletion (services/late-sweep.ts). */
+  readonly lateSweep?: LateSweepMode
+  readonly onLateSweepError?: (error: unknown) => void
 }
 
 /**
@@ -126,6 +133,24 @@ export class AppAdmin {
       if (rows.filter((r) => r.revoked_at === null).length === 1) throw new VerityError('last_active_secret')
       await trx.updateTable('secrets').set({ revoked_at: now.toISOString() }).where('id', '=', secretId).execute()
     })
+  }
+
+  /**
+   * Deletes an app and everything it holds; its tokens stop as soon as the config caches forget it
+   * (at once here, within 2 s elsewhere). `confirm` must repeat the id: a deletion cannot be undone.
+   * The audit log keeps its history, the deletion included.
+   */
+  async deleteApp(appId: string, confirm: string | undefined, actor: string): Promise<void> {
+    const app = await this.#require(appId)
+    if (confirm !== appId) {
+      throw new VerityError('confirmation_required', `Deleting an app removes its secrets, users, conversations, statistics and failures for good. Confirm with ?confirm=${appId}.`)
+    }
+    await this.#deps.flushStatistics?.()
+    await deleteAppDataInBatches(this.#deps.db, appId)
+    const now = this.#now()
+    await changeConfig(this.#deps.db, { actor, action: 'app.deleted', appId, details: { name: app.name, environment: app.environment } }, now, (trx) => deleteAppRows(trx, appId))
+    await this.#deps.onChange()
+    await sweepLate(this.#deps.lateSweep ?? 'background', () => deleteAppStatistics(this.#deps.db, appId), this.#deps.onLateSweepError)
   }
 
   /** Who would be refused if this platform were enforced now (API.md, Rollout). */

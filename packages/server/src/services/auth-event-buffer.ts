@@ -1,9 +1,9 @@
-import { createHash } from 'node:crypto'
 import { CompiledQuery, type Kysely } from 'kysely'
 import type { Logger } from 'pino'
 import { newId } from '../crypto/random-ids.js'
 import type { Diagnosis } from '../diagnosis/diagnosis.js'
 import { identityKey, type ClaimedIdentity } from '../verification/identity.js'
+import { userDigest } from '../verification/user-digest.js'
 import type { Database } from '../storage/schema.js'
 import { isStorageRefusal } from '../storage/storage-errors.js'
 import type { AuthAttemptEvent, AuthEventSink, AuthFailureEvent } from '../verification/auth-events.js'
@@ -107,9 +107,7 @@ function newestPerApp(failures: readonly AuthFailureEvent[], keep: number): Auth
 /** A secret's last_used_at is written at most this often (its first use at once). */
 export const LAST_USE_PRECISION_MS = 60_000
 
-export function userKey(identity: ClaimedIdentity): string {
-  return createHash('sha256').update(identityKey(identity), 'utf8').digest('base64url').slice(0, 22)
-}
+export const userKey: (identity: ClaimedIdentity) => string = userDigest
 
 /**
  * The latest attempt of one user, and their latest valid proof, updated in place while the user

@@ -55,6 +55,11 @@ export class AppRepository {
     return this.#load(this.#db.selectFrom('apps').selectAll().where('revision', '>', revision))
   }
 
+  /** Every app's id: the config cache forgets the apps that are gone. */
+  async ids(): Promise<string[]> {
+    return (await this.#db.selectFrom('apps').select('id').execute()).map((r) => r.id)
+  }
+
   /** A page of apps, oldest first; ids are time-ordered, so the last id is the cursor. */
   async page(limit: number, afterId: string | null): Promise<StoredApp[]> {
     let query = this.#db.selectFrom('apps').selectAll().orderBy('id').limit(limit)

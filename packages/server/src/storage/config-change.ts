@@ -23,7 +23,8 @@ export interface AuditEntry {
  */
 export async function changeConfig<T>(
   db: Kysely<Database>,
-  audit: AuditEntry,
+  /** The audit event, or a function of what the write did (an erasure records what it removed). */
+  audit: AuditEntry | ((result: T) => AuditEntry),
   now: Date,
   write: (trx: Transaction<Database>, revision: number) => Promise<T>,
 ): Promise<T> {
@@ -36,10 +37,11 @@ export async function changeConfig<T>(
       .executeTakeFirstOrThrow()
     await notifyOnCommit(trx, CONFIG_CHANNEL, String(revision))
     const result = await write(trx, Number(revision))
-    if (audit.appId) {
-      await trx.updateTable('apps').set({ revision: Number(revision) }).where('id', '=', audit.appId).execute()
+    const entry = typeof audit === 'function' ? audit(result) : audit
+    if (entry.appId) {
+      await trx.updateTable('apps').set({ revision: Number(revision) }).where('id', '=', entry.appId).execute()
     }
-    await appendAuditEvent(trx, audit, now)
+    await appendAuditEvent(trx, entry, now)
     return result
   })
 }

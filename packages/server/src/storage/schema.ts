@@ -149,6 +149,16 @@ export interface FailureLimitsTable {
   expires_at: string
 }
 
+/** Users signed out everywhere (migration 0006): their tokens issued before the time are refused. */
+export interface SignOutsTable {
+  app_id: string
+  /** The statistics' digest of the namespaced identity (services/auth-event-buffer.ts userKey). */
+  user_key: string
+  signed_out_before: string
+  /** The configuration revision that recorded it: instances load what changed since theirs. */
+  revision: number
+}
+
 export interface Database {
   user_attempts: UserAttemptsTable
   failures: FailuresTable
@@ -164,4 +174,5 @@ export interface Database {
   messages: MessagesTable
   users: UsersTable
   failure_limits: FailureLimitsTable
+  sign_outs: SignOutsTable
 }

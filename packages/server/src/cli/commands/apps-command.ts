@@ -1,6 +1,6 @@
 import { Command, InvalidArgumentError } from 'commander'
 import { ENVIRONMENTS, type Environment } from '../../storage/app-repository.js'
-import { printJson, type CliIo } from '../cli-io.js'
+import { cliError, printJson, type CliIo } from '../cli-io.js'
 import { formatApp, formatSecret } from '../format.js'
 import { withData, type DataOptions } from '../with-data.js'
 import { withDataOptions } from './data-options.js'
@@ -13,7 +13,7 @@ function parseEnvironment(value: string): Environment {
 }
 
 export function appsCommand(io: CliIo): Command {
-  const apps = new Command('apps').description('create, list and show apps')
+  const apps = new Command('apps').description('create, list, show and delete apps')
   withDataOptions(
     apps
       .command('create')
@@ -49,6 +49,29 @@ export function appsCommand(io: CliIo): Command {
       const app = await admin.getApp(appId)
       if (opts.json) return printJson(io, { app })
       io.stdout(formatApp(app))
+    })
+  })
+  withDataOptions(
+    apps
+      .command('delete')
+      .description('delete an app and everything it holds: secrets, users, conversations, statistics, failures')
+      .argument('<app_id>')
+      .option('--confirm <app_id>', 'the app id again; without it, a terminal asks for it'),
+  ).action(async (appId: string, opts: Options & { confirm?: string }) => {
+    await withData(opts, io, async ({ admin, actor }) => {
+      const app = await admin.getApp(appId)
+      let confirm = opts.confirm
+      if (confirm === undefined && io.interactive) {
+        io.stderr(`This deletes ${app.name} (${app.environment}) and all its data for good.\n`)
+        confirm = (await io.ask(`Type the app id to confirm: `)).trim()
+      }
+      if (confirm !== appId) {
+        if (opts.json) printJson(io, { deleted: false })
+        throw cliError('not_confirmed', opts.confirm === undefined && !io.interactive ? `Nothing deleted. Re-run with --confirm ${appId}.` : 'Nothing deleted: the confirmation does not match the app id.')
+      }
+      await admin.deleteApp(appId, confirm, actor)
+      if (opts.json) return printJson(io, { deleted: true, app_id: appId })
+      io.stdout(`Deleted ${appId} (${app.name}). Its tokens stop within 2 s on running servers.\n`)
     })
   })
   return apps

@@ -12,6 +12,7 @@ export function serveCommand(io: CliIo): Command {
     .option('--data-dir <dir>', 'data folder (SQLite file, master key) [env VERITY_DATA_DIR, default ./verity-data]')
     .option('--database-url <url>', 'PostgreSQL instead of SQLite [env DATABASE_URL]')
     .option('--token-ttl <seconds>', 'access-token lifetime [env VERITY_TOKEN_TTL, default 900]')
+    .option('--retention-days <days>', 'failures and rollout statistics older than this are deleted [env VERITY_RETENTION_DAYS, default 90]')
     .option('--log-level <level>', 'fatal, error, warn, info, debug [env LOG_LEVEL, default info]')
     .option('--workers <n>', 'processes serving the port together (node:cluster), at most one per core [env VERITY_WORKERS, default 1]')
     .action(async (flags: ConfigFlags) => {

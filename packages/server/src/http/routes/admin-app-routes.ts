@@ -5,7 +5,7 @@ import { listAuditEvents } from '../../services/audit-log.js'
 import type { Database } from '../../storage/schema.js'
 import { defineRoute, type Route } from '../route.js'
 import { listQuerySchema } from '../schemas/common.js'
-import { appSchema, auditEventSchema, createAppSchema, enforceSchema, platformDocSchema, secretSchema } from '../schemas/admin-schemas.js'
+import { appSchema, auditEventSchema, createAppSchema, deleteAppQuerySchema, enforceSchema, platformDocSchema, secretSchema } from '../schemas/admin-schemas.js'
 import { forecastSchema } from '../schemas/rollout-schemas.js'
 
 export function adminAppRoutes(admin: AppAdmin, db: Kysely<Database>): Route[] {
@@ -42,6 +42,23 @@ export function adminAppRoutes(admin: AppAdmin, db: Kysely<Database>): Route[] {
       responses: { 200: { description: 'The app', schema: z.object({ app: appSchema }) } },
       errors: ['unauthorized', 'app_not_found'],
       handle: async ({ params }) => ({ status: 200, body: { app: await admin.getApp(params.app_id) } }),
+    }),
+    defineRoute({
+      method: 'DELETE',
+      path: '/admin/v1/apps/{app_id}',
+      audience: 'admin',
+      tag: 'admin',
+      summary: 'Delete an app and everything it holds (confirm with ?confirm=<app_id>)',
+      description:
+        'Deletes the app, its secrets, users, conversations and messages, statistics, failures and sign-outs; its access tokens stop at once here and within 2 s on other instances. ' +
+        'Without `confirm` equal to the app id nothing is deleted (400 `confirmation_required`). The audit log keeps the app\'s history and records the deletion.',
+      query: deleteAppQuerySchema,
+      responses: { 204: { description: 'Deleted' } },
+      errors: ['invalid_request', 'confirmation_required', 'unauthorized', 'app_not_found'],
+      handle: async ({ params, query, actor }) => {
+        await admin.deleteApp(params.app_id, query.confirm, actor)
+        return { status: 204 }
+      },
     }),
     defineRoute({
       method: 'PATCH',

@@ -36,7 +36,7 @@ export function adminRolloutRoutes(admin: AppAdmin, db: Kysely<Database>): Route
       summary: 'Recent failed proofs with their diagnosis, newest first',
       description:
         'Every invalid proof (refused, or let in unverified where the platform is not enforced) and every missing proof on an enforced platform, with what Verity found. ' +
-        `The most recent ${FAILURES_KEPT_PER_APP} per app are kept. The messenger client never sees the diagnosis.`,
+        `The most recent ${FAILURES_KEPT_PER_APP} per app are kept, none older than VERITY_RETENTION_DAYS (default 90). The messenger client never sees the diagnosis.`,
       query: failuresQuerySchema,
       responses: {
         200: { description: 'A page of failures', schema: z.object({ failures: z.array(failureSchema), next_cursor: z.string().nullable() }) },

@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { ENVIRONMENTS } from '../../storage/app-repository.js'
+import { identifierSchema } from './common.js'
 
 const nameSchema = z
   .string()
@@ -39,3 +40,13 @@ export const auditEventSchema = z
     details: z.record(z.string(), z.unknown()).nullable(),
   })
   .meta({ id: 'AuditEvent' })
+
+/** One user of an app, by exactly one namespace (a user id and an email are different users). */
+export const userSelectorSchema = z
+  .strictObject({ user_id: identifierSchema.optional(), email: identifierSchema.optional() })
+  .refine((v) => (v.user_id === undefined) !== (v.email === undefined), 'send exactly one of "user_id" or "email"')
+  .meta({ id: 'UserSelector', minProperties: 1, maxProperties: 1, description: 'Exactly one of user_id or email: the namespace the user is known by, as the messenger sent it.' })
+
+export const deleteAppQuerySchema = z.strictObject({
+  confirm: z.string().optional().meta({ description: 'The app id again: a deletion cannot be undone.' }),
+})

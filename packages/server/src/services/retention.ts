@@ -1,0 +1,106 @@
+import type { Kysely } from 'kysely'
+import type { Logger } from 'pino'
+import { SIGN_OUT_KEPT_MS } from '../config-cache/config-cache.js'
+import { retentionPrune } from '../storage/retention-prune.js'
+import type { Database } from '../storage/schema.js'
+
+const DAY_MS = 86_400_000
+/** Rows per statement: each holds the write lock for about a millisecond. */
+export const RETENTION_BATCH = 500
+/** How often the background pass runs; the first runs soon after start. */
+export const RETENTION_INTERVAL_MS = 10 * 60_000
+
+export interface RetentionOptions {
+  readonly db: Kysely<Database>
+  readonly logger: Logger
+  /** VERITY_RETENTION_DAYS: failures and statistics older than this go. */
+  readonly retentionDays: number
+  readonly intervalMs?: number
+  readonly batch?: number
+  readonly now?: () => number
+}
+
+export interface RetentionPass {
+  failures: number
+  statistics: number
+  sign_outs: number
+  /** Statements run: a pass is many small ones, never one long one. */
+  batches: number
+}
+
+/** A pause between two batches, long enough for waiting requests (and other writers) to run. */
+const pause = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 5))
+
+/**
+ * Retention, in the background: a timer (never a request) deletes failures and statistics older
+ * than VERITY_RETENTION_DAYS, and sign-outs no token can outlive, a bounded batch at a time with a
+ * pause between batches. Conversations stay until erased. Every instance may run it: deleting what
+ * another instance deleted already deletes nothing.
+ */
+export class RetentionPruner {
+  readonly #options: RetentionOptions
+  #timer: NodeJS.Timeout | null = null
+  #running: Promise<RetentionPass> | null = null
+  #stopped = false
+
+  constructor(options: RetentionOptions) {
+    this.#options = options
+  }
+
+  start(): void {
+    this.#stopped = false
+    const every = this.#options.intervalMs ?? RETENTION_INTERVAL_MS
+    const tick = (): void => {
+      void this.runOnce().catch((error: unknown) => this.#options.logger.warn({ err: error }, 'retention pass failed; it runs again later'))
+    }
+    // The first pass soon after start, not at once: start-up has enough to do.
+    this.#timer = setTimeout(() => {
+      tick()
+      if (this.#stopped) return
+      this.#timer = setInterval(tick, every)
+      this.#timer.unref()
+    }, Math.min(every, 60_000))
+    this.#timer.unref()
+  }
+
+  /** Stops the timer and waits for a pass under way, which ends after its current batch. */
+  async stop(): Promise<void> {
+    this.#stopped = true
+    // clearTimeout ends a timeout or an interval alike.
+    if (this.#timer) clearTimeout(this.#timer)
+    this.#timer = null
+    await this.#running?.catch(() => {})
+  }
+
+  /** One pass over every kind of expiring row; passes never overlap. */
+  runOnce(): Promise<RetentionPass> {
+    this.#running ??= this.#pass().finally(() => {
+      this.#running = null
+    })
+    return this.#running
+  }
+
+  async #pass(): Promise<RetentionPass> {
+    const { db, retentionDays, logger } = this.#options
+    const batch = this.#options.batch ?? RETENTION_BATCH
+    const now = this.#options.now?.() ?? Date.now()
+    const cutoff = new Date(now - retentionDays * DAY_MS).toISOString()
+    const signOutCutoff = new Date(now - SIGN_OUT_KEPT_MS).toISOString()
+    const pass: RetentionPass = { failures: 0, statistics: 0, sign_outs: 0, batches: 0 }
+    const drain = async (kind: 'failures' | 'statistics' | 'sign_outs', prune: () => Promise<number>): Promise<void> => {
+      for (;;) {
+        if (this.#stopped) return
+        const deleted = await prune()
+        pass.batches++
+        pass[kind] += deleted
+        if (deleted < batch) return
+        await pause()
+      }
+    }
+    await drain('failures', () => retentionPrune.failures(db, cutoff, batch))
+    await drain('statistics', () => retentionPrune.statistics(db, cutoff, batch))
+    await drain('sign_outs', () => retentionPrune.signOuts(db, signOutCutoff, batch))
+    if (pass.failures + pass.statistics + pass.sign_outs > 0) logger.info({ ...pass, retentionDays }, 'retention: old rows deleted')
+    return pass
+  }
+}
