@@ -210,7 +210,9 @@ export class ConfigCache {
   async #loadAdminKeys(): Promise<Map<string, string>> {
     const map = new Map<string, string>()
     for (const key of await this.#deps.adminKeys.all()) map.set(key.keyHash, `admin_key:${key.id}`)
-    if (this.#deps.bootstrapAdminKeyHash) map.set(this.#deps.bootstrapAdminKeyHash, 'admin_key:env')
+    const env = this.#deps.bootstrapAdminKeyHash
+    // `verity admin-key rotate|disable` retires it by digest: refused from the next revision on.
+    if (env && !(await this.#deps.adminKeys.isRetired(env))) map.set(env, 'admin_key:env')
     return map
   }
 }

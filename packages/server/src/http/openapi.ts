@@ -64,7 +64,9 @@ export function buildOpenApiDocument(routes: readonly Route[], version: string):
       summary: route.summary,
       ...(route.description && { description: route.description }),
       tags: [route.tag],
-      ...(route.audience === 'admin' && { security: [{ adminKey: [] }] }),
+      ...(route.audience === 'admin' && { security: route.sessionOnly ? [{ session: [] }] : [{ adminKey: [] }, { session: [] }] }),
+      // The role rule behind the route (authorization/admin-permissions.ts).
+      ...(route.action && { 'x-verity-action': route.action }),
       ...(route.audience === 'messenger' && { security: [{ accessToken: [] }] }),
       parameters: [...pathParams, ...queryParameters(route, components)],
       ...(route.body && {
@@ -111,7 +113,14 @@ export function buildOpenApiDocument(routes: readonly Route[], version: string):
           type: 'http',
           scheme: 'bearer',
           description:
-            'An admin key (VERITY_ADMIN_KEY, or the key printed on first start). After VERITY_ADMIN_GUESS_RATE wrong keys a minute from one client address, every call from it gets 429, the right key too.',
+            'An admin key (VERITY_ADMIN_KEY, or the key printed on first start; owner rights), or a personal API token (vpt_…, its own role). After VERITY_ADMIN_GUESS_RATE wrong credentials a minute from one client address, every call from it gets 429, the right one too.',
+        },
+        session: {
+          type: 'apiKey',
+          in: 'cookie',
+          name: '__Host-verity_session',
+          description:
+            'The dashboard session from POST /admin/v1/session (verity_session on plain-HTTP loopback). Unsafe methods also need the X-CSRF-Token header and a same-origin Origin; sensitive calls a confirmation within 10 minutes.',
         },
         accessToken: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'The access_token from POST /v1/messenger/auth.' },
       },

@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely'
 import { newId, newPlatformSecret } from '../crypto/random-ids.js'
 import { VerityError } from '../errors/verity-error.js'
 import type { AppRepository, Environment, StoredApp } from '../storage/app-repository.js'
-import { appendAuditEvent, changeConfig } from '../storage/config-change.js'
+import { appendAuditEvent, changeConfig, type Actor } from '../storage/config-change.js'
 import type { Database } from '../storage/schema.js'
 import { PLATFORMS, type Platform } from '../verification/platforms.js'
 import { appView, platformView, secretView, type AppView, type PlatformView, type SecretView } from './admin-views.js'
@@ -32,7 +32,7 @@ export class AppAdmin {
     this.#now = deps.now ?? (() => new Date())
   }
 
-  async createApp(input: { name: string; environment: Environment }, actor: string): Promise<{ app: AppView; secrets: Record<Platform, SecretView> }> {
+  async createApp(input: { name: string; environment: Environment }, actor: Actor): Promise<{ app: AppView; secrets: Record<Platform, SecretView> }> {
     const now = this.#now()
     const at = now.toISOString()
     const appId = newId('app', now.getTime())
@@ -64,7 +64,7 @@ export class AppAdmin {
     return appView(await this.#require(appId))
   }
 
-  async setEnforced(appId: string, platform: Platform, enforced: boolean, actor: string): Promise<PlatformView> {
+  async setEnforced(appId: string, platform: Platform, enforced: boolean, actor: Actor): Promise<PlatformView> {
     const now = this.#now()
     await this.#require(appId)
     await changeConfig(this.#deps.db, { actor, action: enforced ? 'platform.enforced' : 'platform.unenforced', appId, platform }, now, async (trx) => {
@@ -75,14 +75,14 @@ export class AppAdmin {
   }
 
   /** Secret values leave the server only here (and at creation); each read is audited. */
-  async listSecrets(appId: string, platform: Platform, actor: string): Promise<SecretView[]> {
+  async listSecrets(appId: string, platform: Platform, actor: Actor): Promise<SecretView[]> {
     const app = await this.#require(appId)
     await appendAuditEvent(this.#deps.db, { actor, action: 'secrets.viewed', appId, platform }, this.#now())
     return app.secrets.filter((s) => s.platform === platform && s.revokedAt === null).map(secretView)
   }
 
   /** Adds a secret; earlier ones stay valid until revoked, so apps can move over without downtime. */
-  async rotateSecret(appId: string, platform: Platform, actor: string): Promise<SecretView> {
+  async rotateSecret(appId: string, platform: Platform, actor: Actor): Promise<SecretView> {
     const now = this.#now()
     await this.#require(appId)
     const secretId = newId('sec', now.getTime())
@@ -100,7 +100,7 @@ export class AppAdmin {
    * Revoking a revoked secret changes and records nothing (the API answers 204 again); the answer
    * says when it was revoked, so that the CLI can tell a person the id names no active secret.
    */
-  async revokeSecret(appId: string, platform: Platform, secretId: string, actor: string): Promise<{ readonly alreadyRevokedAt: string | null }> {
+  async revokeSecret(appId: string, platform: Platform, secretId: string, actor: Actor): Promise<{ readonly alreadyRevokedAt: string | null }> {
     const now = this.#now()
     const app = await this.#require(appId)
     const known = app.secrets.find((s) => s.id === secretId && s.platform === platform)
@@ -117,7 +117,7 @@ export class AppAdmin {
     return { alreadyRevokedAt: null }
   }
 
-  async #revoke(appId: string, platform: Platform, secretId: string, actor: string, now: Date): Promise<void> {
+  async #revoke(appId: string, platform: Platform, secretId: string, actor: Actor, now: Date): Promise<void> {
     await changeConfig(this.#deps.db, { actor, action: 'secret.revoked', appId, platform, target: secretId }, now, async (trx) => {
       const rows = await trx.selectFrom('secrets').select(['id', 'revoked_at']).where('app_id', '=', appId).where('platform', '=', platform).execute()
       const target = rows.find((r) => r.id === secretId)

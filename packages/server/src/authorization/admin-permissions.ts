@@ -1,0 +1,51 @@
+import type { Role } from '../teammates/roles.js'
+
+/**
+ * Everything an admin route can do, one name per kind of call. Every admin route names its
+ * action (http/route.ts), and the request handler asks `isAllowed` before the route runs: the one
+ * place where roles are decided.
+ */
+export const ADMIN_ACTIONS = [
+  'apps.read',
+  'apps.create',
+  'platforms.enforce',
+  'secrets.read',
+  'secrets.rotate',
+  'secrets.revoke',
+  'rollout.read',
+  'failures.read',
+  'audit.read',
+  'conversations.read',
+  'conversations.reply',
+  'teammates.read',
+  'teammates.manage',
+  /** One's own session, password, two-factor sign-in, sessions. */
+  'self',
+  /** One's own API tokens. */
+  'tokens.manage',
+] as const
+export type AdminAction = (typeof ADMIN_ACTIONS)[number]
+
+// Agents answer conversations: never a secret value, never a security setting (apps show
+// whether each platform is enforced, so agents do not read apps either).
+const AGENT: ReadonlySet<AdminAction> = new Set(['conversations.read', 'conversations.reply', 'self', 'tokens.manage'])
+const ADMIN: ReadonlySet<AdminAction> = new Set(ADMIN_ACTIONS.filter((a) => a !== 'teammates.manage'))
+
+export function isAllowed(role: Role, action: AdminAction): boolean {
+  switch (role) {
+    case 'owner':
+      return true
+    case 'admin':
+      return ADMIN.has(action)
+    case 'agent':
+      return AGENT.has(action)
+  }
+}
+
+// Reading secret values, rotate, revoke, enforce on or off, teammates, tokens: from a dashboard
+// session these need the password (or a code) confirmed within the last 10 minutes.
+const SENSITIVE: ReadonlySet<AdminAction> = new Set(['secrets.read', 'secrets.rotate', 'secrets.revoke', 'platforms.enforce', 'teammates.manage', 'tokens.manage'])
+
+export function isSensitive(action: AdminAction): boolean {
+  return SENSITIVE.has(action)
+}
