@@ -27,6 +27,8 @@ const EXPECTED: Record<string, readonly Role[]> = {
   'POST /admin/v1/teammates': ['owner'],
   'PATCH /admin/v1/teammates/{teammate_id}': ['owner'],
   'DELETE /admin/v1/teammates/{teammate_id}': ['owner'],
+  'GET /admin/v1/security': OWNER_ADMIN,
+  'PATCH /admin/v1/security': ['owner'],
   'GET /admin/v1/session': [],
   'DELETE /admin/v1/session': [],
   'POST /admin/v1/session/confirm': [],

@@ -1,3 +1,4 @@
+import { request as httpRequest } from 'node:http'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { credentialDigest } from '../src/teammates/credentials.js'
 import { totp, base32Decode } from '../src/crypto/totp.js'
@@ -197,5 +198,62 @@ describe.each(BACKENDS)('teammate accounts (%s)', (backend) => {
     const { body } = await server.admin('GET', '/admin/v1/audit-log?limit=100')
     const event = body.events.find((e: any) => e.action === 'teammate.role_changed' && e.target === id)
     expect(event).toMatchObject({ actor: 'teammate:owner@example.com', client: '127.0.0.1', details: { email: 'audited@example.com', before: { role: 'agent' }, after: { role: 'admin' } } })
+  })
+
+  it('an owner can require two-factor sign-in: until a teammate turns it on, only their own account answers', async () => {
+    await addTeammate(server, 'security.owner@example.com', 'owner')
+    const first = await signInConfirmed(server, 'security.owner@example.com')
+    expectError(await first.call('PATCH', '/admin/v1/security', { require_totp: true }), 400, 'invalid_request')
+    const ownerKey = base32Decode((await first.call('POST', '/admin/v1/me/totp')).body.secret)
+    expect((await first.call('POST', '/admin/v1/me/totp/confirm', { code: totp(ownerKey, Date.now() / 1000) })).status).toBe(200)
+    const owner = await signIn(server, 'security.owner@example.com', GOOD_PASSWORD, totp(ownerKey, Date.now() / 1000))
+    expect((await owner.call('POST', '/admin/v1/session/confirm', { password: GOOD_PASSWORD })).status).toBe(200)
+    await addTeammate(server, 'must.enrol@example.com', 'admin')
+    const admin = await signIn(server, 'must.enrol@example.com')
+    expectError(await admin.call('PATCH', '/admin/v1/security', { require_totp: true }), 403, 'forbidden')
+    const set = await owner.call('PATCH', '/admin/v1/security', { require_totp: true })
+    expect(set.status).toBe(200)
+    expect(set.body.security).toEqual({ require_totp: true })
+    try {
+      expectError(await admin.call('GET', '/admin/v1/apps'), 403, 'forbidden')
+      expect((await admin.call('GET', '/admin/v1/session')).status).toBe(200)
+      const begun = await admin.call('POST', '/admin/v1/me/totp')
+      const key = base32Decode(begun.body.secret)
+      expect((await admin.call('POST', '/admin/v1/me/totp/confirm', { code: totp(key, Date.now() / 1000) })).status).toBe(200)
+      const again = await signIn(server, 'must.enrol@example.com', GOOD_PASSWORD, totp(key, Date.now() / 1000))
+      expect((await again.call('GET', '/admin/v1/apps')).status).toBe(200)
+      // The bootstrap key and API tokens are not sessions: unaffected.
+      expect((await server.admin('GET', '/admin/v1/apps')).status).toBe(200)
+    } finally {
+      expect((await owner.call('PATCH', '/admin/v1/security', { require_totp: false })).status).toBe(200)
+    }
+    const audit = (await server.admin('GET', '/admin/v1/audit-log?limit=100')).body.events
+    expect(audit.find((e: any) => e.action === 'security.changed')).toMatchObject({ actor: 'teammate:security.owner@example.com', details: { after: { require_totp: false } } })
+  })
+
+  it('the cookie is Secure, with the __Host- prefix, when the request is not plain-HTTP loopback', async () => {
+    const url = new URL(server.url)
+    const { status, setCookie } = await new Promise<{ status: number; setCookie: string }>((resolve, reject) => {
+      const req = httpRequest(
+        { host: url.hostname, port: url.port, method: 'POST', path: '/admin/v1/session', headers: { host: 'verity.example.com', 'content-type': 'application/json' } },
+        (res) => {
+          res.resume()
+          res.on('end', () => resolve({ status: res.statusCode!, setCookie: String(res.headers['set-cookie']) }))
+        },
+      )
+      req.on('error', reject)
+      req.end(JSON.stringify({ email: 'owner@example.com', password: GOOD_PASSWORD }))
+    })
+    expect(status).toBe(200)
+    expect(setCookie).toMatch(/^__Host-verity_session=vss_[\w-]{43}; Path=\/; HttpOnly; SameSite=Strict; Max-Age=604800; Secure$/)
+    // The cookie works under that name too.
+    const res = await server.request('GET', '/admin/v1/session', { headers: { cookie: setCookie.split(';')[0]! } })
+    expect(res.status).toBe(200)
+  })
+
+  it('a sign-in from another site is refused (login CSRF)', async () => {
+    const res = await server.request('POST', '/admin/v1/session', { body: { email: 'owner@example.com', password: GOOD_PASSWORD }, headers: { origin: 'https://evil.example' } })
+    expectError(res, 403, 'csrf_failed')
+    expect(res.headers.get('set-cookie')).toBeNull()
   })
 })

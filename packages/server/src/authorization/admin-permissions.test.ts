@@ -17,6 +17,7 @@ const EXPECTED: Record<AdminAction, readonly string[]> = {
   'conversations.reply': ['owner', 'admin', 'agent'],
   'teammates.read': ['owner', 'admin'],
   'teammates.manage': ['owner'],
+  'security.manage': ['owner'],
   self: ['owner', 'admin', 'agent'],
   'tokens.manage': ['owner', 'admin', 'agent'],
 }
@@ -33,6 +34,6 @@ describe('isAllowed', () => {
     for (const action of ['apps.read', 'secrets.read', 'platforms.enforce', 'audit.read', 'failures.read', 'rollout.read'] as const) expect(isAllowed('agent', action)).toBe(false)
   })
   it('reading or changing secrets, enforcement, teammates and tokens is sensitive', () => {
-    expect(ADMIN_ACTIONS.filter(isSensitive).sort()).toEqual(['platforms.enforce', 'secrets.read', 'secrets.revoke', 'secrets.rotate', 'teammates.manage', 'tokens.manage'])
+    expect(ADMIN_ACTIONS.filter(isSensitive).sort()).toEqual(['platforms.enforce', 'secrets.read', 'secrets.revoke', 'secrets.rotate', 'security.manage', 'teammates.manage', 'tokens.manage'])
   })
 })

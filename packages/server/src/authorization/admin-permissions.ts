@@ -19,6 +19,8 @@ export const ADMIN_ACTIONS = [
   'conversations.reply',
   'teammates.read',
   'teammates.manage',
+  /** Settings for every teammate (two-factor sign-in required). */
+  'security.manage',
   /** One's own session, password, two-factor sign-in, sessions. */
   'self',
   /** One's own API tokens. */
@@ -29,7 +31,7 @@ export type AdminAction = (typeof ADMIN_ACTIONS)[number]
 // Agents answer conversations: never a secret value, never a security setting (apps show
 // whether each platform is enforced, so agents do not read apps either).
 const AGENT: ReadonlySet<AdminAction> = new Set(['conversations.read', 'conversations.reply', 'self', 'tokens.manage'])
-const ADMIN: ReadonlySet<AdminAction> = new Set(ADMIN_ACTIONS.filter((a) => a !== 'teammates.manage'))
+const ADMIN: ReadonlySet<AdminAction> = new Set(ADMIN_ACTIONS.filter((a) => a !== 'teammates.manage' && a !== 'security.manage'))
 
 export function isAllowed(role: Role, action: AdminAction): boolean {
   switch (role) {
@@ -44,7 +46,7 @@ export function isAllowed(role: Role, action: AdminAction): boolean {
 
 // Reading secret values, rotate, revoke, enforce on or off, teammates, tokens: from a dashboard
 // session these need the password (or a code) confirmed within the last 10 minutes.
-const SENSITIVE: ReadonlySet<AdminAction> = new Set(['secrets.read', 'secrets.rotate', 'secrets.revoke', 'platforms.enforce', 'teammates.manage', 'tokens.manage'])
+const SENSITIVE: ReadonlySet<AdminAction> = new Set(['secrets.read', 'secrets.rotate', 'secrets.revoke', 'platforms.enforce', 'teammates.manage', 'security.manage', 'tokens.manage'])
 
 export function isSensitive(action: AdminAction): boolean {
   return SENSITIVE.has(action)

@@ -3,6 +3,7 @@ import type { Logger } from 'pino'
 import { VerityError } from '../errors/verity-error.js'
 import type { AppRepository } from '../storage/app-repository.js'
 import type { AdminKeyRepository } from '../storage/admin-key-repository.js'
+import type { SecuritySettings, SecuritySettingsRepository } from '../storage/security-settings-repository.js'
 import { currentRevision } from '../storage/config-change.js'
 import type { Database } from '../storage/schema.js'
 import type { SigningKeyRepository } from '../storage/signing-key-repository.js'
@@ -17,6 +18,8 @@ export interface ConfigCacheDeps {
   readonly apps: AppRepository
   readonly signingKeys: SigningKeyRepository
   readonly adminKeys: AdminKeyRepository
+  /** Owner-wide security settings (two-factor sign-in required); defaults when absent. */
+  readonly securitySettings?: SecuritySettingsRepository
   readonly tokenTtlSeconds: number
   /** Digest of VERITY_ADMIN_KEY, accepted besides the stored keys. */
   readonly bootstrapAdminKeyHash: string | null
@@ -40,6 +43,7 @@ export class ConfigCache {
   #apps = new Map<string, AppRuntime>()
   #keyring: AccessTokenKeyring | null = null
   #adminKeys = new Map<string, string>()
+  #security: SecuritySettings = { requireTotp: false }
   #revision = -1
   #confirmedAt = 0
   #timer: NodeJS.Timeout | null = null
@@ -89,6 +93,10 @@ export class ConfigCache {
   /** The actor name for an admin key digest, or undefined. */
   adminActor(keyHash: string): string | undefined {
     return this.#adminKeys.get(keyHash)
+  }
+
+  get security(): SecuritySettings {
+    return this.#security
   }
 
   /** Age of the last confirmed refresh, in ms. */
@@ -190,8 +198,9 @@ export class ConfigCache {
       for (const app of changed) {
         next.set(app.id, toAppRuntime(app, (secretId) => logger.error({ appId: app.id, secretId }, 'a stored secret does not open with the master key; it is ignored')))
       }
-      const [keyring, adminKeys] = await Promise.all([this.#loadKeyring(), this.#loadAdminKeys()])
+      const [keyring, adminKeys, security] = await Promise.all([this.#loadKeyring(), this.#loadAdminKeys(), this.#deps.securitySettings?.get()])
       this.#apps = next
+      if (security) this.#security = security
       this.#keyring = keyring
       this.#adminKeys = adminKeys
       this.#revision = revision

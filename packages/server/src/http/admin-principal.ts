@@ -65,8 +65,12 @@ export async function authenticateAdminRequest(req: IncomingMessage, client: str
 }
 
 /** The one gate of every admin route: the role allows the action, and a session has confirmed recently when it is sensitive. */
-export function authorize(principal: Principal, action: AdminAction, sessionOnly: boolean, now: number = Date.now()): void {
+export function authorize(principal: Principal, action: AdminAction, sessionOnly: boolean, requireTotp: boolean, now: number = Date.now()): void {
   if (sessionOnly && principal.kind !== 'session') throw new VerityError('forbidden', 'This call is for a signed-in teammate (a dashboard session).')
+  // An owner requires two-factor sign-in: until it is on, a teammate may only see to their own account.
+  if (requireTotp && principal.kind === 'session' && !principal.session.totpEnabled && action !== 'self') {
+    throw new VerityError('forbidden', 'Two-factor sign-in is required here: turn it on first (POST /admin/v1/me/totp).')
+  }
   if (!isAllowed(principal.role, action)) throw new VerityError('forbidden', `The ${principal.role} role does not allow this call.`)
   if (principal.kind === 'session' && isSensitive(action)) {
     const until = principal.session.confirmedUntil

@@ -144,7 +144,7 @@ export function createRequestHandler(deps: RequestHandlerDeps) {
     let session = null
     if (route.audience === 'admin') {
       principal = await authenticateAdminRequest(req, client, adminAuth)
-      authorize(principal, route.action!, route.sessionOnly === true)
+      authorize(principal, route.action!, route.sessionOnly === true, cache.security.requireTotp)
     } else if (route.audience === 'messenger') session = authenticateMessenger(req, cache)
     const actor = { name: principal?.name ?? '', client }
 

@@ -14,6 +14,7 @@ import { SigningKeyRepository } from '../storage/signing-key-repository.js'
 import { TeammateRepository } from '../storage/teammate-repository.js'
 import { TeammateSessionRepository } from '../storage/teammate-session-repository.js'
 import { ApiTokenRepository } from '../storage/api-token-repository.js'
+import { SecuritySettingsRepository } from '../storage/security-settings-repository.js'
 
 /** The data a server or a CLI command works on: storage opened, migrated and unlocked. */
 export interface VerityData extends OpenDatabase {
@@ -23,6 +24,7 @@ export interface VerityData extends OpenDatabase {
   readonly teammates: TeammateRepository
   readonly teammateSessions: TeammateSessionRepository
   readonly apiTokens: ApiTokenRepository
+  readonly securitySettings: SecuritySettingsRepository
   /** Seals what must be readable again (TOTP secrets) with the master key. */
   readonly box: SecretBox
   readonly deviceIds: DeviceIds
@@ -69,6 +71,7 @@ export async function openVerityData(config: StorageConfig, options: { mayCreate
       teammates: new TeammateRepository(database.db),
       teammateSessions: new TeammateSessionRepository(database.db),
       apiTokens: new ApiTokenRepository(database.db),
+      securitySettings: new SecuritySettingsRepository(database.db),
       box,
       deviceIds: new DeviceIds(key),
       migrations,

@@ -43,6 +43,7 @@ import { VERSION } from './version.js'
 import { TrustedProxies } from '../network/client-address.js'
 import { adminSessionRoutes } from '../http/routes/admin-session-routes.js'
 import { adminTeammateRoutes } from '../http/routes/admin-teammate-routes.js'
+import { adminSecurityRoutes } from '../http/routes/admin-security-routes.js'
 import { openTeammateAccounts } from './open-teammate-accounts.js'
 
 export interface RunningServer {
@@ -144,6 +145,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     apps: data.apps,
     signingKeys: data.signingKeys,
     adminKeys: data.adminKeys,
+    securitySettings: data.securitySettings,
     tokenTtlSeconds: config.tokenTtlSeconds,
     bootstrapAdminKeyHash: config.adminKey ? hashAdminKey(config.adminKey) : null,
     logger,
@@ -242,6 +244,14 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     ...adminRolloutRoutes(admin, data.db),
     ...adminSessionRoutes(accounts.sessions, guesses, { maxAgeSeconds: config.teammates.sessionMaxDays * 86_400, publicUrl: config.teammates.publicUrl }),
     ...adminTeammateRoutes({ ...accounts, guesses, publicUrl: () => config.teammates.publicUrl ?? listeningUrl }),
+    ...adminSecurityRoutes({
+      current: () => cache.security,
+      setRequireTotp: async (value, actor) => {
+        await data.securitySettings.setRequireTotp(value, { actor }, new Date())
+        await cache.refresh()
+        await options.onConfigChange?.()
+      },
+    }),
   ]
   metrics.attach({
     isKnownApp: (appId) => cache.app(appId) !== undefined,
