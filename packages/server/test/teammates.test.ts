@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { credentialDigest } from '../src/teammates/credentials.js'
 import { totp, base32Decode } from '../src/crypto/totp.js'
 import { BACKENDS, startBackendServer } from './support/backends.js'
+import { TEST_ADMIN_KEY } from './support/test-server.js'
 import { addTeammate, apiToken, GOOD_PASSWORD, signIn, signInConfirmed, TEST_SCRYPT_ENV } from './support/teammates.js'
 import type { TestServer } from './support/test-server.js'
 
@@ -198,6 +199,24 @@ describe.each(BACKENDS)('teammate accounts (%s)', (backend) => {
     const { body } = await server.admin('GET', '/admin/v1/audit-log?limit=100')
     const event = body.events.find((e: any) => e.action === 'teammate.role_changed' && e.target === id)
     expect(event).toMatchObject({ actor: 'teammate:owner@example.com', client: '127.0.0.1', details: { email: 'audited@example.com', before: { role: 'agent' }, after: { role: 'admin' } } })
+    // Filters: actor, action, since; and CSV.
+    const since = new Date(Date.parse(event.at) - 1000).toISOString()
+    const filtered = await server.admin('GET', `/admin/v1/audit-log?actor=${encodeURIComponent('teammate:owner@example.com')}&action=teammate.role_changed&since=${since}`)
+    expect(filtered.status).toBe(200)
+    expect(filtered.body.events.map((e: any) => e.id)).toContain(event.id)
+    expect(filtered.body.events.every((e: any) => e.actor === 'teammate:owner@example.com' && e.action === 'teammate.role_changed' && e.at >= since)).toBe(true)
+    expect((await server.admin('GET', '/admin/v1/audit-log?actor=nobody')).body.events).toEqual([])
+    expectError(await server.admin('GET', '/admin/v1/audit-log?since=yesterday'), 400, 'invalid_request')
+    expectError(await server.admin('GET', '/admin/v1/audit-log?format=xml'), 400, 'invalid_request')
+    await server.admin('POST', '/admin/v1/apps', { name: '=HYPERLINK("http://evil.example")', environment: 'test' })
+    const csv = await fetch(`${server.url}/admin/v1/audit-log?format=csv`, { headers: { authorization: `Bearer ${TEST_ADMIN_KEY}` } })
+    expect(csv.status).toBe(200)
+    expect(csv.headers.get('content-type')).toBe('text/csv; charset=utf-8')
+    const text = await csv.text()
+    const [header, ...rows] = text.trimEnd().split('\r\n')
+    expect(header).toBe('id,at,actor,client,action,app_id,platform,target,details')
+    expect(rows.some((r) => r.startsWith(`${event.id},`) && r.includes('teammate:owner@example.com,127.0.0.1,teammate.role_changed'))).toBe(true)
+    expect(text).not.toMatch(/(^|,)=HYPERLINK/m)
   })
 
   it('an owner can require two-factor sign-in: until a teammate turns it on, only their own account answers', async () => {

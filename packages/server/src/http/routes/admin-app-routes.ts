@@ -1,9 +1,9 @@
 import { z } from 'zod'
 import type { Kysely } from 'kysely'
 import type { AppAdmin } from '../../services/app-admin.js'
-import { listAuditEvents } from '../../services/audit-log.js'
+import { auditCsv, listAuditEvents } from '../../services/audit-log.js'
 import type { Database } from '../../storage/schema.js'
-import { defineRoute, type Route } from '../route.js'
+import { defineRoute, STREAMED, type Route } from '../route.js'
 import { listQuerySchema, platformSchema } from '../schemas/common.js'
 import { appSchema, auditEventSchema, createAppSchema, enforceSchema, platformDocSchema, secretSchema } from '../schemas/admin-schemas.js'
 import { forecastSchema } from '../schemas/rollout-schemas.js'
@@ -123,11 +123,34 @@ export function adminAppRoutes(admin: AppAdmin, db: Kysely<Database>): Route[] {
       audience: 'admin',
       action: 'audit.read',
       tag: 'admin',
-      summary: 'Who changed which setting or secret, when (newest first)',
-      query: listQuerySchema.extend({ app_id: z.string().optional() }),
-      responses: { 200: { description: 'Audit events', schema: z.object({ events: z.array(auditEventSchema), next_cursor: z.string().nullable() }) } },
-      errors: ['invalid_request', 'unauthorized'],
-      handle: async ({ query }) => ({ status: 200, body: await listAuditEvents(db, { ...query, ...(query.app_id && { appId: query.app_id }) }) }),
+      summary: 'Who changed which setting or secret, when, from which address (newest first)',
+      description: 'Filters: actor (exact, such as teammate:ana@example.com), app_id, action, since (RFC 3339). format=csv answers text/csv: the newest 10,000 matching events, without pages.',
+      query: listQuerySchema.extend({
+        app_id: z.string().optional(),
+        actor: z.string().max(300).optional(),
+        action: z.string().max(100).optional(),
+        since: z.iso.datetime({ offset: true, error: 'must be an RFC 3339 time such as 2026-01-31T00:00:00Z' }).optional(),
+        format: z.enum(['json', 'csv'], { error: 'must be json or csv' }).optional(),
+      }),
+      responses: {
+        200: { description: 'Audit events (or CSV with format=csv)', schema: z.object({ events: z.array(auditEventSchema), next_cursor: z.string().nullable() }) },
+      },
+      errors: ['invalid_request', 'unauthorized', 'forbidden'],
+      handle: async ({ query, requestId }, res) => {
+        const filter = { appId: query.app_id, actor: query.actor, action: query.action, since: query.since }
+        if (query.format !== 'csv') return { status: 200, body: await listAuditEvents(db, { ...filter, limit: query.limit, cursor: query.cursor }) }
+        const csv = auditCsv((await listAuditEvents(db, { ...filter, exportAll: true })).events)
+        res.writeHead(200, {
+          'Content-Type': 'text/csv; charset=utf-8',
+          'Content-Disposition': 'attachment; filename="verity-audit-log.csv"',
+          'Cache-Control': 'no-store',
+          'X-Content-Type-Options': 'nosniff',
+          'X-Request-Id': requestId,
+          'Content-Length': String(Buffer.byteLength(csv)),
+        })
+        res.end(csv)
+        return STREAMED
+      },
     }),
   ]
 }
