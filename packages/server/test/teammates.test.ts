@@ -199,6 +199,14 @@ describe.each(BACKENDS)('teammate accounts (%s)', (backend) => {
     const { body } = await server.admin('GET', '/admin/v1/audit-log?limit=100')
     const event = body.events.find((e: any) => e.action === 'teammate.role_changed' && e.target === id)
     expect(event).toMatchObject({ actor: 'teammate:owner@example.com', client: '127.0.0.1', details: { email: 'audited@example.com', before: { role: 'agent' }, after: { role: 'admin' } } })
+    // Every admin route's audit entry names its actor and address: a session, a token, the admin key.
+    const viaSession = (await owner.call('POST', '/admin/v1/apps', { name: 'Audited by session', environment: 'test' })).body.app.id
+    const ownerId = (await server.admin('GET', '/admin/v1/teammates')).body.teammates.find((t: any) => t.email === 'owner@example.com').id
+    const token = await apiToken(server, ownerId, 'admin')
+    const viaToken = (await server.request('POST', '/admin/v1/apps', { token, body: { name: 'Audited by token', environment: 'test' } })).body.app.id
+    const created = (await server.admin('GET', '/admin/v1/audit-log?action=app.created&limit=100')).body.events
+    expect(created.find((e: any) => e.app_id === viaSession)).toMatchObject({ actor: 'teammate:owner@example.com', client: '127.0.0.1' })
+    expect(created.find((e: any) => e.app_id === viaToken)).toMatchObject({ actor: expect.stringMatching(/^token:tok_/), client: '127.0.0.1' })
     // Filters: actor, action, since; and CSV.
     const since = new Date(Date.parse(event.at) - 1000).toISOString()
     const filtered = await server.admin('GET', `/admin/v1/audit-log?actor=${encodeURIComponent('teammate:owner@example.com')}&action=teammate.role_changed&since=${since}`)
