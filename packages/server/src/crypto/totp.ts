@@ -47,17 +47,22 @@ export function totp(key: Uint8Array, unixSeconds: number, digits = 6, algorithm
 }
 
 /**
- * Whether `code` is the code of the current step or of one step either side (clock drift of up
- * to 30 s, as RFC 6238 section 5.2 allows). Comparison is constant-time.
+ * The time step whose code `code` is, among the current step and one either side (clock drift of
+ * up to 30 s, as RFC 6238 section 5.2 allows), or null. Comparison is constant-time. The caller
+ * refuses a step already used (the same section: a code is accepted once).
  */
-export function verifyTotp(key: Uint8Array, code: string, unixSeconds: number): boolean {
-  if (!/^\d{6}$/.test(code)) return false
-  let ok = false
-  for (const drift of [-1, 0, 1]) {
-    const expected = hotp(key, Math.floor(unixSeconds / 30) + drift)
-    if (timingSafeEqual(Buffer.from(expected), Buffer.from(code))) ok = true
+export function matchTotp(key: Uint8Array, code: string, unixSeconds: number): number | null {
+  if (!/^\d{6}$/.test(code)) return null
+  const now = Math.floor(unixSeconds / 30)
+  let matched: number | null = null
+  for (const step of [now - 1, now, now + 1]) {
+    if (timingSafeEqual(Buffer.from(hotp(key, step)), Buffer.from(code))) matched = step
   }
-  return ok
+  return matched
+}
+
+export function verifyTotp(key: Uint8Array, code: string, unixSeconds: number): boolean {
+  return matchTotp(key, code, unixSeconds) !== null
 }
 
 export function otpauthUrl(key: Uint8Array, account: string, issuer = 'Verity'): string {

@@ -76,6 +76,8 @@ export interface TeammatesTable {
   /** Sealed with the master key; set while enabling or enabled. */
   totp_secret: string | null
   totp_enabled: number
+  /** The time step of the last accepted code; an older or equal one is refused. */
+  totp_last_step: number | null
   created_at: string
   last_sign_in_at: string | null
 }

@@ -92,7 +92,7 @@ export class TeammateRepository {
       if (taken) throw new VerityError('invalid_request', 'A teammate with this email exists already.')
       await trx
         .insertInto('teammates')
-        .values({ id, email, name: input.name, role: input.role, password_hash: input.passwordHash, totp_secret: null, totp_enabled: 0, created_at: now.toISOString(), last_sign_in_at: null })
+        .values({ id, email, name: input.name, role: input.role, password_hash: input.passwordHash, totp_secret: null, totp_enabled: 0, totp_last_step: null, created_at: now.toISOString(), last_sign_in_at: null })
         .execute()
       if (input.invite) {
         await trx.insertInto('teammate_invites').values({ token_hash: input.invite.tokenHash, teammate_id: id, created_at: now.toISOString(), expires_at: input.invite.expiresAt.toISOString(), used_at: null }).execute()
@@ -175,6 +175,17 @@ export class TeammateRepository {
       await trx.deleteFrom('recovery_codes').where('teammate_id', '=', id).execute()
       for (const codeHash of recoveryCodeHashes) await trx.insertInto('recovery_codes').values({ code_hash: codeHash, teammate_id: id, used_at: null }).execute()
     })
+  }
+
+  /** Records an accepted code's time step: true once per step, and never for an older one (two requests at once, one wins). */
+  async useTotpStep(id: string, step: number): Promise<boolean> {
+    const result = await this.#db
+      .updateTable('teammates')
+      .set({ totp_last_step: step })
+      .where('id', '=', id)
+      .where((eb) => eb.or([eb('totp_last_step', 'is', null), eb('totp_last_step', '<', step)]))
+      .executeTakeFirst()
+    return Number(result.numUpdatedRows) === 1
   }
 
   /** Spends a recovery code: true once, for an unused code of this teammate. */

@@ -1,7 +1,7 @@
 import { timingSafeEqual } from 'node:crypto'
 import { newId } from '../crypto/random-ids.js'
 import type { SecretBox } from '../crypto/secret-box.js'
-import { base32Encode, newTotpSecret, otpauthUrl, verifyTotp } from '../crypto/totp.js'
+import { base32Encode, matchTotp, newTotpSecret, otpauthUrl } from '../crypto/totp.js'
 import { VerityError } from '../errors/verity-error.js'
 import { rateLimited } from '../limits/rate-limited.js'
 import type { RateWindow } from '../limits/rate-window.js'
@@ -149,7 +149,8 @@ export class TeammateSessions {
     const teammate = await this.#deps.teammates.byId(session.teammateId)
     if (!teammate || teammate.totpEnabled || !teammate.totpSecret) throw new VerityError('invalid_request', 'Start with POST /admin/v1/me/totp.')
     const secret = this.#openTotpSecret(teammate)
-    if (!secret || !verifyTotp(secret, code, this.#now().getTime() / 1000)) throw new VerityError('totp_invalid')
+    const step = secret && matchTotp(secret, code, this.#now().getTime() / 1000)
+    if (step === null || !(await this.#deps.teammates.useTotpStep(teammate.id, step))) throw new VerityError('totp_invalid')
     const codes = newRecoveryCodes()
     await this.#deps.teammates.enableTotp(teammate.id, codes.map((c) => credentialDigest(normalizeRecoveryCode(c))), audit, this.#now())
     return codes
@@ -160,7 +161,9 @@ export class TeammateSessions {
     const trimmed = code.trim()
     if (/^\d{6}$/.test(trimmed)) {
       const secret = this.#openTotpSecret(teammate)
-      return secret !== null && verifyTotp(secret, trimmed, this.#now().getTime() / 1000)
+      const step = secret && matchTotp(secret, trimmed, this.#now().getTime() / 1000)
+      // A code seen once (or older than the last one accepted) is refused: a code is single use.
+      return step !== null && (await this.#deps.teammates.useTotpStep(teammate.id, step))
     }
     if (trimmed.length > 32) return false
     return this.#deps.teammates.useRecoveryCode(teammate.id, credentialDigest(normalizeRecoveryCode(trimmed)), this.#now())

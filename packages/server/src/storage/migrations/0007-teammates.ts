@@ -13,6 +13,8 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('password_hash', 'text')
     .addColumn('totp_secret', 'text')
     .addColumn('totp_enabled', 'integer', (c) => c.notNull().defaultTo(0))
+    // The time step of the last code accepted: a code works once (RFC 6238, section 5.2).
+    .addColumn('totp_last_step', 'integer')
     .addColumn('created_at', 'text', (c) => c.notNull())
     .addColumn('last_sign_in_at', 'text')
     .execute()
