@@ -143,6 +143,22 @@ describe.each(BACKENDS)('teammate accounts (%s)', (backend) => {
     expectError(await a.call('GET', '/admin/v1/session'), 401, 'unauthorized')
   })
 
+  it('a session ends after 12 hours unused and 7 days after sign-in, whichever comes first', async () => {
+    await addTeammate(server, 'expiry@example.com', 'agent')
+    const idle = await signIn(server, 'expiry@example.com')
+    const old = await signIn(server, 'expiry@example.com')
+    const db = server.running.data.db
+    const sessions = await db.selectFrom('teammate_sessions').select(['id', 'created_at']).orderBy('id').execute()
+    const [idleId, oldId] = sessions.slice(-2).map((r) => r.id)
+    await db.updateTable('teammate_sessions').set({ last_seen_at: new Date(Date.now() - 12 * 3600_000 - 1000).toISOString() }).where('id', '=', idleId!).execute()
+    await db.updateTable('teammate_sessions').set({ expires_at: new Date(Date.now() - 1000).toISOString() }).where('id', '=', oldId!).execute()
+    expectError(await idle.call('GET', '/admin/v1/session'), 401, 'unauthorized')
+    expectError(await old.call('GET', '/admin/v1/session'), 401, 'unauthorized')
+    // A session used within the hours stays, and its use is recorded.
+    const fresh = await signIn(server, 'expiry@example.com')
+    expect((await fresh.call('GET', '/admin/v1/session')).status).toBe(200)
+  })
+
   it('personal API tokens: vpt_ value shown once, stored hashed, role no higher than the owner, Bearer on the admin API, revocable', async () => {
     const agentId = await addTeammate(server, 'tokens.agent@example.com', 'agent')
     const agent = await signInConfirmed(server, 'tokens.agent@example.com')
