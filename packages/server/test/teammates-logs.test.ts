@@ -70,6 +70,10 @@ describe.each(BACKENDS)('no teammate credential in logs, errors or the audit log
       expect(errorText.includes(canary), `an error holds ${canary}`).toBe(false)
     }
     expect(logs).not.toMatch(/vpt_|vss_|vin_|csrf_/)
+    // Sign-in attempts are logged, by outcome, without the email.
+    expect(lines.filter((l) => l.includes('"sign-in refused"')).length).toBeGreaterThan(2)
+    expect(lines.filter((l) => l.includes('"teammate signed in"')).length).toBeGreaterThan(1)
+    expect(lines.filter((l) => l.includes('sign') && l.includes('@example.com'))).toEqual([])
     expect(audit).not.toMatch(/vpt_|vss_|vin_|csrf_|scrypt\$/)
   })
 })

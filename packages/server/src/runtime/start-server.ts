@@ -242,7 +242,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     ...messengerEventRoutes(eventStreams),
     ...adminConversationRoutes(conversations),
     ...adminRolloutRoutes(admin, data.db),
-    ...adminSessionRoutes(accounts.sessions, guesses, { maxAgeSeconds: config.teammates.sessionMaxDays * 86_400, publicUrl: config.teammates.publicUrl }),
+    ...adminSessionRoutes(accounts.sessions, guesses, { maxAgeSeconds: config.teammates.sessionMaxDays * 86_400, publicUrl: config.teammates.publicUrl }, logger),
     ...adminTeammateRoutes({ ...accounts, guesses, publicUrl: () => config.teammates.publicUrl ?? listeningUrl }),
     ...adminSecurityRoutes({
       current: () => cache.security,

@@ -1,3 +1,4 @@
+import type { Logger } from 'pino'
 import { z } from 'zod'
 import { VerityError } from '../../errors/verity-error.js'
 import type { GuessGuard } from '../../limits/guess-guard.js'
@@ -20,7 +21,12 @@ function sessionTeammate(s: SessionRecord) {
   return { id: s.teammateId, email: s.email, name: s.name, role: s.role, totp_enabled: s.totpEnabled }
 }
 
-export function adminSessionRoutes(sessions: TeammateSessions, guesses: GuessGuard, settings: { maxAgeSeconds: number; publicUrl: string | null }): Route[] {
+export function adminSessionRoutes(
+  sessions: TeammateSessions,
+  guesses: GuessGuard,
+  settings: { maxAgeSeconds: number; publicUrl: string | null },
+  logger?: Pick<Logger, 'info' | 'warn'>,
+): Route[] {
   const signedInTeammate = z.object({ id: z.string(), email: z.string(), name: z.string().nullable(), role: z.string(), totp_enabled: z.boolean() })
   return [
     defineRoute({
@@ -38,7 +44,12 @@ export function adminSessionRoutes(sessions: TeammateSessions, guesses: GuessGua
       handle: async ({ req, body, client }) => {
         // Login CSRF: a page elsewhere must not sign a browser into someone else's account.
         if (isCrossSite(req, settings.publicUrl)) throw new VerityError('csrf_failed', 'Sign in from Verity itself.')
-        const signedIn = await guesses.checkAsync(client, true, () => sessions.signIn(body, client, req.headers['user-agent'] ?? null))
+        // Every attempt is logged (never the email or the password): who, from where, and the answer.
+        const signedIn = await guesses.checkAsync(client, true, () => sessions.signIn(body, client, req.headers['user-agent'] ?? null)).catch((error: unknown) => {
+          if (error instanceof VerityError) logger?.warn({ client, code: error.code }, 'sign-in refused')
+          throw error
+        })
+        logger?.info({ client, teammateId: signedIn.teammate.id, sessionId: signedIn.session.id }, 'teammate signed in')
         return {
           status: 200,
           headers: { 'Set-Cookie': sessionCookie(req, signedIn.cookieValue, settings.maxAgeSeconds) },
