@@ -71,6 +71,17 @@ describe.each(BACKENDS)('roles × every admin route (%s)', (backend) => {
     expect(routes.map((r) => `${r.method} ${r.path}`).sort()).toEqual(Object.keys(EXPECTED).sort())
   })
 
+  it('the OpenAPI document names each admin route\'s action and the gate\'s answers (403 forbidden; csrf_failed on unsafe methods)', async () => {
+    const doc = (await server.request('GET', '/openapi.json')).body
+    for (const { method, path } of routes) {
+      const op = doc.paths[path][method.toLowerCase()]
+      expect(op['x-verity-action'], `${method} ${path}`).toMatch(/^[a-z]+(\.[a-z]+)?$/)
+      expect(op.responses['403'].description, `${method} ${path}`).toContain('`forbidden`')
+      if (method !== 'GET') expect(op.responses['403'].description).toContain('`csrf_failed`')
+    }
+    expect(doc.paths['/admin/v1/apps/{app_id}/platforms/{platform}/secrets'].get.responses['403'].description).toContain('`reauthentication_required`')
+  })
+
   it('answers 403 forbidden exactly where the role does not allow the route, and never to the owner key', async () => {
     const seen: string[] = []
     for (const { method, path } of routes) {

@@ -1,6 +1,7 @@
 import { z, type ZodType } from 'zod'
 import { ERROR_CATALOGUE, type ErrorCode } from '../errors/error-catalogue.js'
 import type { Route } from './route.js'
+import { isSensitive } from '../authorization/admin-permissions.js'
 
 type JsonSchema = Record<string, unknown>
 
@@ -79,8 +80,9 @@ export function buildOpenApiDocument(routes: readonly Route[], version: string):
             { description: doc.description, ...(doc.schema && { content: { 'application/json': { schema: schemaOf(doc.schema, 'output', components) } } }) },
           ]),
         ),
-        // Every admin route sits behind the guard on admin key guesses (http/handle-request.ts).
-        ...errorResponses(route.audience === 'admin' && !route.errors.includes('rate_limited') ? [...route.errors, 'rate_limited'] : route.errors),
+        // Every admin route sits behind the guard on credential guesses and the role gate
+        // (http/admin-principal.ts): their answers apply to each, whether the route lists them or not.
+        ...errorResponses(route.audience === 'admin' ? adminGateErrors(route) : route.errors),
       },
     }
     paths[route.path] = { ...paths[route.path], [route.method.toLowerCase()]: operation }
@@ -126,4 +128,12 @@ export function buildOpenApiDocument(routes: readonly Route[], version: string):
       },
     },
   }
+}
+
+/** The route's own errors, with those of the gate every admin route passes first. */
+function adminGateErrors(route: Route): ErrorCode[] {
+  const gate: ErrorCode[] = ['unauthorized', 'forbidden', 'rate_limited']
+  if (route.method !== 'GET') gate.push('csrf_failed')
+  if (route.action && isSensitive(route.action)) gate.push('reauthentication_required')
+  return [...new Set([...route.errors, ...gate])]
 }
