@@ -148,7 +148,7 @@ describe('apps, secrets and enforce on the same data as a running server', () =>
   })
 
   it('every command has --help', async () => {
-    for (const command of [[], ['serve'], ['migrate'], ['keys', 'rotate'], ['hash'], ['apps', 'create'], ['secrets', 'revoke'], ['enforce']]) {
+    for (const command of [[], ['serve'], ['migrate'], ['keys', 'rotate'], ['hash'], ['apps', 'create'], ['secrets', 'revoke'], ['enforce'], ['teammates', 'add'], ['teammates', 'set-role'], ['admin-key', 'rotate']]) {
       const res = await runVerity([...command, '--help'])
       expect(res.code, command.join(' ')).toBe(0)
       expect(res.stdout).toMatch(/Usage: verity/)

@@ -23,7 +23,8 @@ const LAYERS: readonly (readonly string[])[] = [
   ['limits', 'config-cache'],
   // Names the mistake behind a failed proof, from the in-memory configuration.
   ['diagnosis'],
-  ['services'],
+  // Use cases shared by HTTP and CLI: the messenger and admin ones, and teammates' accounts.
+  ['services', 'teammates'],
   ['live'],
   ['http'],
   // The composition root, and the CLI that starts it.

@@ -15,6 +15,8 @@ export interface CliIo {
   readonly interactive: boolean
   /** Reads one line from the person, for confirmations. */
   readonly ask: (question: string) => Promise<string>
+  /** Reads all of stdin (--password-stdin). */
+  readonly readStdin?: () => Promise<string>
 }
 
 /** Thrown by commands to end with a code; the message goes to stderr, or as JSON under --json. */

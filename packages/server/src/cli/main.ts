@@ -13,13 +13,15 @@ import { secretsCommand } from './commands/secrets-command.js'
 import { serveCommand } from './commands/serve-command.js'
 import { usersCommand } from './commands/users-command.js'
 import { verifyCommand } from './commands/verify-command.js'
+import { teammatesCommand } from './commands/teammates-command.js'
+import { adminKeyCommand } from './commands/admin-key-command.js'
 
 export function buildProgram(io: CliIo): Command {
   const program = new Command('verity')
     .description('Verity: identity verification for in-app messengers')
     .version(VERSION)
     .showHelpAfterError('(add --help for usage)')
-  for (const command of [serveCommand(io), migrateCommand(io), keysCommand(io), hashCommand(io), appsCommand(io), secretsCommand(io), enforceCommand(io), verifyCommand(io), rolloutCommand(io), failuresCommand(io), usersCommand(io), backupCommand(io), restoreCommand(io)]) {
+  for (const command of [serveCommand(io), migrateCommand(io), keysCommand(io), hashCommand(io), appsCommand(io), secretsCommand(io), enforceCommand(io), verifyCommand(io), rolloutCommand(io), failuresCommand(io), usersCommand(io), backupCommand(io), restoreCommand(io), teammatesCommand(io), adminKeyCommand(io)]) {
     program.addCommand(command)
   }
   return program
@@ -65,6 +67,11 @@ export function processIo(): CliIo {
     env: process.env,
     cwd: process.cwd(),
     interactive: Boolean(process.stdin.isTTY && process.stderr.isTTY),
+    readStdin: async () => {
+      const chunks: Buffer[] = []
+      for await (const chunk of process.stdin) chunks.push(chunk as Buffer)
+      return Buffer.concat(chunks).toString('utf8')
+    },
     ask: async (question) => {
       const rl = createInterface({ input: process.stdin, output: process.stderr })
       try {

@@ -3,6 +3,7 @@ import type { Logger } from 'pino'
 import { VerityError } from '../errors/verity-error.js'
 import type { AppRepository } from '../storage/app-repository.js'
 import type { AdminKeyRepository } from '../storage/admin-key-repository.js'
+import type { SecuritySettings, SecuritySettingsRepository } from '../storage/security-settings-repository.js'
 import { currentRevision } from '../storage/config-change.js'
 import type { Database } from '../storage/schema.js'
 import type { SignOutRepository } from '../storage/sign-out-repository.js'
@@ -27,6 +28,8 @@ export interface ConfigCacheDeps {
   readonly signingKeys: SigningKeyRepository
   readonly adminKeys: AdminKeyRepository
   readonly signOuts: SignOutRepository
+  /** Owner-wide security settings (two-factor sign-in required); defaults when absent. */
+  readonly securitySettings?: SecuritySettingsRepository
   readonly tokenTtlSeconds: number
   /** Digest of VERITY_ADMIN_KEY, accepted besides the stored keys. */
   readonly bootstrapAdminKeyHash: string | null
@@ -52,6 +55,7 @@ export class ConfigCache {
   #adminKeys = new Map<string, string>()
   /** App id → user digest → epoch ms before which that user's tokens are refused. */
   #signOuts = new Map<string, Map<string, number>>()
+  #security: SecuritySettings = { requireTotp: false }
   #revision = -1
   #confirmedAt = 0
   #timer: NodeJS.Timeout | null = null
@@ -110,6 +114,10 @@ export class ConfigCache {
   /** The actor name for an admin key digest, or undefined. */
   adminActor(keyHash: string): string | undefined {
     return this.#adminKeys.get(keyHash)
+  }
+
+  get security(): SecuritySettings {
+    return this.#security
   }
 
   /** Age of the last confirmed refresh, in ms. */
@@ -215,9 +223,10 @@ export class ConfigCache {
       const existing = new Set(await apps.ids())
       for (const id of next.keys()) if (!existing.has(id)) next.delete(id)
       const signOuts = await this.#loadSignOuts(existing, startedAt)
-      const [keyring, adminKeys] = await Promise.all([this.#loadKeyring(), this.#loadAdminKeys()])
+      const [keyring, adminKeys, security] = await Promise.all([this.#loadKeyring(), this.#loadAdminKeys(), this.#deps.securitySettings?.get()])
       this.#apps = next
       this.#signOuts = signOuts
+      if (security) this.#security = security
       this.#keyring = keyring
       this.#adminKeys = adminKeys
       this.#revision = revision
@@ -256,7 +265,9 @@ export class ConfigCache {
   async #loadAdminKeys(): Promise<Map<string, string>> {
     const map = new Map<string, string>()
     for (const key of await this.#deps.adminKeys.all()) map.set(key.keyHash, `admin_key:${key.id}`)
-    if (this.#deps.bootstrapAdminKeyHash) map.set(this.#deps.bootstrapAdminKeyHash, 'admin_key:env')
+    const env = this.#deps.bootstrapAdminKeyHash
+    // `verity admin-key rotate|disable` retires it by digest: refused from the next revision on.
+    if (env && !(await this.#deps.adminKeys.isRetired(env))) map.set(env, 'admin_key:env')
     return map
   }
 }

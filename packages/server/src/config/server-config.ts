@@ -35,6 +35,20 @@ export interface AbuseLimits {
   readonly adminGuessRate: number
 }
 
+/** Teammate accounts and their sign-in (API.md, "Teammate accounts"). */
+export interface TeammateSettings {
+  /** Where people reach this Verity, for invite links (--public-url, VERITY_PUBLIC_URL). */
+  readonly publicUrl: string | null
+  /** A dashboard session ends after this long unused (VERITY_SESSION_IDLE_HOURS). */
+  readonly sessionIdleHours: number
+  /** ...and this long after sign-in, used or not (VERITY_SESSION_MAX_DAYS). */
+  readonly sessionMaxDays: number
+  /** Password hashes computed at once, 128 MiB each (VERITY_SIGN_IN_CONCURRENCY). */
+  readonly signInConcurrency: number
+  /** log2 of scrypt's N: 17 (OWASP); VERITY_SCRYPT_LOG_N exists for tests, which lower it. */
+  readonly scryptLogN: number
+}
+
 export interface ServerConfig extends StorageConfig {
   readonly port: number
   readonly host: string
@@ -53,6 +67,7 @@ export interface ServerConfig extends StorageConfig {
   /** When set, GET /metrics needs `Authorization: Bearer <this>` (VERITY_METRICS_TOKEN). */
   readonly metricsToken: string | null
   readonly limits: AbuseLimits
+  readonly teammates: TeammateSettings
 }
 
 /** Values from command-line flags; undefined means "not given", so the environment decides. */
@@ -65,6 +80,7 @@ export interface ConfigFlags {
   logLevel?: string
   workers?: string
   retentionDays?: string
+  publicUrl?: string
 }
 
 type Env = Readonly<Record<string, string | undefined>>
@@ -154,6 +170,35 @@ export function parseServerConfig(flags: ConfigFlags, env: Env, cwd = process.cw
     configMaxAgeMs,
     metricsToken: metricsSrc?.value ?? null,
     limits,
+    teammates: parseTeammateSettings(flags, env),
+  })
+}
+
+/** The public address for invite links: an http(s) URL without a path, query or fragment. */
+export function parsePublicUrl(flag: string | undefined, env: Env): string | null {
+  const src = pick(flag, '--public-url', env, 'VERITY_PUBLIC_URL')
+  if (!src) return null
+  let url: URL
+  try {
+    url = new URL(src.value)
+  } catch {
+    fail('public URL', '--public-url', 'VERITY_PUBLIC_URL', `"${src.value}" from ${src.origin} is not a URL`)
+  }
+  if (!/^https?:$/.test(url.protocol) || url.search || url.hash || url.username || url.password) {
+    fail('public URL', '--public-url', 'VERITY_PUBLIC_URL', `"${src.value}" from ${src.origin} must be an http(s) address such as https://verity.example.com`)
+  }
+  return url.href.replace(/\/$/, '')
+}
+
+export function parseTeammateSettings(flags: ConfigFlags, env: Env): TeammateSettings {
+  const setting = (envName: string, name: string, fallback: number, min: number, max: number): number =>
+    integer(pick(undefined, null, env, envName), fallback, min, max, name, null, envName)
+  return Object.freeze({
+    publicUrl: parsePublicUrl(flags.publicUrl, env),
+    sessionIdleHours: setting('VERITY_SESSION_IDLE_HOURS', 'session idle end (hours)', 12, 1, 24 * 30),
+    sessionMaxDays: setting('VERITY_SESSION_MAX_DAYS', 'session absolute end (days)', 7, 1, 365),
+    signInConcurrency: setting('VERITY_SIGN_IN_CONCURRENCY', 'password hashes at once', 2, 1, 64),
+    scryptLogN: setting('VERITY_SCRYPT_LOG_N', 'scrypt cost (log2 N)', 17, 12, 20),
   })
 }
 

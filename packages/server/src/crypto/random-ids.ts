@@ -1,22 +1,11 @@
 import { randomBytes } from 'node:crypto'
+import { base32Encode } from './base32.js'
 
 // Crockford base32: no I, L, O, U, so ids survive being read aloud or copied by hand.
 const ALPHABET = '0123456789abcdefghjkmnpqrstvwxyz'
 
 function base32(bytes: Uint8Array): string {
-  let out = ''
-  let buffer = 0
-  let bits = 0
-  for (const byte of bytes) {
-    buffer = (buffer << 8) | byte
-    bits += 8
-    while (bits >= 5) {
-      out += ALPHABET[(buffer >>> (bits - 5)) & 31]
-      bits -= 5
-    }
-  }
-  if (bits > 0) out += ALPHABET[(buffer << (5 - bits)) & 31]
-  return out
+  return base32Encode(bytes, ALPHABET)
 }
 
 /**

@@ -3,7 +3,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Logger } from 'pino'
 import type { ConfigCache } from '../config-cache/config-cache.js'
 import { VerityError } from '../errors/verity-error.js'
-import { authenticateAdmin, authenticateMessenger } from './authenticate.js'
+import { authenticateMessenger } from './authenticate.js'
+import { authenticateAdminRequest, authorize, type AdminAuthDeps, type Principal } from './admin-principal.js'
 import { ClientClosedError, readJsonBody } from './read-json-body.js'
 import { checkPathParams } from './path-params.js'
 import type { Reply, Route } from './route.js'
@@ -12,7 +13,6 @@ import { validate } from './validation.js'
 import { bodyControlCharacter, urlControlCharacter } from './plain-text.js'
 import { isStorageUnavailable } from '../storage/storage-errors.js'
 import { clientAddress, type TrustedProxies } from '../network/client-address.js'
-import type { GuessGuard } from '../limits/guess-guard.js'
 
 export const MESSENGER_BODY_LIMIT = 16 * 1024
 export const ADMIN_BODY_LIMIT = 64 * 1024
@@ -67,8 +67,8 @@ export interface RequestHandlerDeps {
   readonly cache: ConfigCache
   readonly logger: Logger
   readonly trustedProxies: TrustedProxies
-  /** Admin credential guesses per client address (VERITY_ADMIN_GUESS_RATE). */
-  readonly adminGuesses: GuessGuard
+  /** Admin credentials (admin key, API token, session cookie) and their guesses per client address. */
+  readonly adminAuth: Omit<AdminAuthDeps, 'cache'>
   /** Prometheus counters: told of every answered request and of every storage failure. */
   readonly metrics?: { observeRequest(path: string, status: number, ms: number): void; databaseError(source: 'request'): void }
   /** Sees each route's reply before it is sent (the test suites check it against the route's response schema). */
@@ -79,7 +79,8 @@ const REQUEST_ID = /^[\w-]{1,64}$/
 
 /** The one place where a request becomes a reply: routing, authentication, body, validation, errors. */
 export function createRequestHandler(deps: RequestHandlerDeps) {
-  const { router, cache, logger, metrics, trustedProxies, adminGuesses, onReply } = deps
+  const { router, cache, logger, metrics, trustedProxies, onReply } = deps
+  const adminAuth: AdminAuthDeps = { ...deps.adminAuth, cache }
   const logRequests = logger.isLevelEnabled('info')
   const timed = logRequests || metrics !== undefined
 
@@ -143,10 +144,13 @@ export function createRequestHandler(deps: RequestHandlerDeps) {
     requestId: string,
   ): Promise<Reply> {
     const client = clientAddress(req.socket.remoteAddress, req.headers['x-forwarded-for'], trustedProxies)
-    let actor = ''
+    let principal: Principal | null = null
     let session = null
-    if (route.audience === 'admin') actor = adminGuesses.check(client, req.headers.authorization !== undefined, () => authenticateAdmin(req, cache))
-    else if (route.audience === 'messenger') session = authenticateMessenger(req, cache)
+    if (route.audience === 'admin') {
+      principal = await authenticateAdminRequest(req, client, adminAuth)
+      authorize(principal, route.action!, route.sessionOnly === true, cache.security.requireTotp)
+    } else if (route.audience === 'messenger') session = authenticateMessenger(req, cache)
+    const actor = { name: principal?.name ?? '', client }
 
     const limit = route.bodyLimit ?? (route.audience === 'messenger' ? MESSENGER_BODY_LIMIT : ADMIN_BODY_LIMIT)
     const raw = req.method === 'GET' ? undefined : await readJsonBody(req, limit)
@@ -161,8 +165,9 @@ export function createRequestHandler(deps: RequestHandlerDeps) {
     else if (raw !== undefined && !isEmptyObject(raw)) throw new VerityError('invalid_request', 'This endpoint takes no body.')
     let query: unknown
     if (route.query) query = validate(route.query, search === null ? {} : Object.fromEntries(search), 'query')
-    if (!onReply) return route.handle({ req, params, body, query, requestId, actor, session, client }, res)
-    const reply = await route.handle({ req, params, body, query, requestId, actor, session, client }, res)
+    const ctx = { req, params, body, query, requestId, actor, principal, session, client }
+    if (!onReply) return route.handle(ctx, res)
+    const reply = await route.handle(ctx, res)
     onReply(route, reply)
     return reply
   }

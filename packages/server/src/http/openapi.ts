@@ -1,6 +1,7 @@
 import { z, type ZodType } from 'zod'
 import { ERROR_CATALOGUE, type ErrorCode } from '../errors/error-catalogue.js'
 import type { Route } from './route.js'
+import { isSensitive } from '../authorization/admin-permissions.js'
 
 type JsonSchema = Record<string, unknown>
 
@@ -66,7 +67,9 @@ export function buildOpenApiDocument(routes: readonly Route[], version: string):
       summary: route.summary,
       ...(route.description && { description: route.description }),
       tags: [route.tag],
-      ...(route.audience === 'admin' && { security: [{ adminKey: [] }] }),
+      ...(route.audience === 'admin' && { security: route.sessionOnly ? [{ session: [] }] : [{ adminKey: [] }, { session: [] }] }),
+      // The role rule behind the route (authorization/admin-permissions.ts).
+      ...(route.action && { 'x-verity-action': route.action }),
       ...(route.audience === 'messenger' && { security: [{ accessToken: [] }] }),
       parameters: [...pathParams, ...queryParameters(route, components)],
       ...(route.body && {
@@ -79,8 +82,9 @@ export function buildOpenApiDocument(routes: readonly Route[], version: string):
             { description: doc.description, ...(doc.schema && { content: { 'application/json': { schema: schemaOf(doc.schema, 'output', components) } } }) },
           ]),
         ),
-        // Every admin route sits behind the guard on admin key guesses (http/handle-request.ts).
-        ...errorResponses(route.audience === 'admin' && !route.errors.includes('rate_limited') ? [...route.errors, 'rate_limited'] : route.errors),
+        // Every admin route sits behind the guard on credential guesses and the role gate
+        // (http/admin-principal.ts): their answers apply to each, whether the route lists them or not.
+        ...errorResponses(route.audience === 'admin' ? adminGateErrors(route) : route.errors),
       },
     }
     paths[route.path] = { ...paths[route.path], [route.method.toLowerCase()]: operation }
@@ -113,10 +117,25 @@ export function buildOpenApiDocument(routes: readonly Route[], version: string):
           type: 'http',
           scheme: 'bearer',
           description:
-            'An admin key (VERITY_ADMIN_KEY, or the key printed on first start). After VERITY_ADMIN_GUESS_RATE wrong keys a minute from one client address, every call from it gets 429, the right key too.',
+            'An admin key (VERITY_ADMIN_KEY, or the key printed on first start; owner rights), or a personal API token (vpt_…, its own role). After VERITY_ADMIN_GUESS_RATE wrong credentials a minute from one client address, every call from it gets 429, the right one too.',
+        },
+        session: {
+          type: 'apiKey',
+          in: 'cookie',
+          name: '__Host-verity_session',
+          description:
+            'The dashboard session from POST /admin/v1/session (verity_session on plain-HTTP loopback). Unsafe methods also need the X-CSRF-Token header and a same-origin Origin; sensitive calls a confirmation within 10 minutes.',
         },
         accessToken: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'The access_token from POST /v1/messenger/auth.' },
       },
     },
   }
+}
+
+/** The route's own errors, with those of the gate every admin route passes first. */
+function adminGateErrors(route: Route): ErrorCode[] {
+  const gate: ErrorCode[] = ['unauthorized', 'forbidden', 'rate_limited']
+  if (route.method !== 'GET') gate.push('csrf_failed')
+  if (route.action && isSensitive(route.action)) gate.push('reauthentication_required')
+  return [...new Set([...route.errors, ...gate])]
 }

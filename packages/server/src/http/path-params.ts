@@ -21,6 +21,9 @@ const RULES: Readonly<Record<string, ParamRule>> = {
   platform: { valid: (value) => (PLATFORMS as readonly string[]).includes(value), code: 'not_found', message: 'Platforms are exactly web, ios and android.' },
   secret_id: { valid: matches(idOf('sec')), code: 'not_found', message: 'This platform has no secret with this id.' },
   conversation_id: { valid: matches(idOf('conv')), code: 'not_found', message: 'No conversation has this id.' },
+  teammate_id: { valid: matches(idOf('tm')), code: 'not_found', message: 'No teammate has this id.' },
+  session_id: { valid: matches(idOf('ses')), code: 'not_found', message: 'You have no session with this id.' },
+  token_id: { valid: matches(idOf('tok')), code: 'not_found', message: 'You have no API token with this id.' },
 }
 
 /** Any other parameter: a short token of letters, digits, `_` and `-`, so nothing odd reaches a handler. */

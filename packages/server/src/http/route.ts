@@ -3,6 +3,9 @@ import type { ZodType } from 'zod'
 import type { ErrorCode } from '../errors/error-catalogue.js'
 import type { AccessTokenClaims } from '../tokens/access-token-claims.js'
 import type { Platform } from '../verification/platforms.js'
+import type { AdminAction } from '../authorization/admin-permissions.js'
+import type { Actor } from '../storage/config-change.js'
+import type { Principal } from './admin-principal.js'
 
 export type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE'
 export type Audience = 'public' | 'admin' | 'messenger'
@@ -21,8 +24,10 @@ export interface RequestContext<Body = unknown, Query = unknown, Path extends st
   readonly body: Body
   readonly query: Query
   readonly requestId: string
-  /** Set on admin routes: who acts, for the audit log. */
-  readonly actor: string
+  /** Set on admin routes: who acts and from where, for the audit log. */
+  readonly actor: Actor
+  /** Set on admin routes: the credential and its role. */
+  readonly principal: Principal | null
   /** Set on messenger routes: the verified access token's claims. */
   readonly session: AccessTokenClaims | null
   /** The client's address, as per-client limits count it (VERITY_TRUSTED_PROXIES). */
@@ -52,6 +57,10 @@ export interface Route<Body = any, Query = any, Path extends string = string> {
   /** OpenAPI style: /admin/v1/apps/{app_id} */
   readonly path: Path
   readonly audience: Audience
+  /** Admin routes: what the call does; the request handler asks authorization/ before it runs. */
+  readonly action?: AdminAction
+  /** Admin routes for one's own dashboard session only (never an API token or the admin key). */
+  readonly sessionOnly?: boolean
   readonly summary: string
   readonly description?: string
   readonly tag: string

@@ -19,6 +19,8 @@ export class Router {
 
   constructor(routes: readonly Route[]) {
     for (const route of routes) {
+      // Authorization is decided before a route runs, from its action: an admin route without one is a bug.
+      if (route.audience === 'admin' && route.action === undefined) throw new TypeError(`admin route without an action: ${route.method} ${route.path}`)
       if (!route.path.includes('{')) {
         const byMethod = this.#static.get(route.path) ?? new Map<Method, Route>()
         byMethod.set(route.method, route)

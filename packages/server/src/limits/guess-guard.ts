@@ -29,4 +29,21 @@ export class GuessGuard {
       throw error
     }
   }
+
+  /** The same for an asynchronous check (an API token or a session read from storage, a sign-in). */
+  async checkAsync<T>(client: string, presented: boolean, check: () => Promise<T>, now: number = Date.now()): Promise<T> {
+    if (!presented) return check()
+    const key = clientKey(client)
+    const wait = this.#guesses.retryAfterSeconds(key, now)
+    if (wait > 0) throw rateLimited(wait, 'Too many wrong credentials from this address. Retry later.')
+    try {
+      return await check()
+    } catch (error) {
+      if (error instanceof VerityError && GUESS_CODES.has(error.code)) this.#guesses.take(key, now)
+      throw error
+    }
+  }
 }
+
+/** Answers that mean "a wrong credential": each one is a guess. */
+const GUESS_CODES: ReadonlySet<string> = new Set(['unauthorized', 'invalid_credentials', 'totp_invalid'])

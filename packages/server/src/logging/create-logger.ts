@@ -27,6 +27,20 @@ export const REDACTED_PATHS = [
   '*.key',
   'token',
   '*.token',
+  'password',
+  '*.password',
+  'current_password',
+  '*.current_password',
+  'new_password',
+  '*.new_password',
+  'totp',
+  '*.totp',
+  'csrf_token',
+  '*.csrf_token',
+  'cookie',
+  '*.cookie',
+  'headers["x-csrf-token"]',
+  'req.headers["x-csrf-token"]',
 ]
 
 export function createLogger(level: LogLevel, destination?: DestinationStream): Logger {

@@ -11,12 +11,22 @@ import { checkMasterKey } from '../storage/master-key-check.js'
 import { hasVeritySchema, migrateToLatest, type MigrationReport } from '../storage/migrate.js'
 import { openDatabase, SQLITE_FILE, type OpenDatabase } from '../storage/open-database.js'
 import { SigningKeyRepository } from '../storage/signing-key-repository.js'
+import { TeammateRepository } from '../storage/teammate-repository.js'
+import { TeammateSessionRepository } from '../storage/teammate-session-repository.js'
+import { ApiTokenRepository } from '../storage/api-token-repository.js'
+import { SecuritySettingsRepository } from '../storage/security-settings-repository.js'
 
 /** The data a server or a CLI command works on: storage opened, migrated and unlocked. */
 export interface VerityData extends OpenDatabase {
   readonly apps: AppRepository
   readonly signingKeys: SigningKeyRepository
   readonly adminKeys: AdminKeyRepository
+  readonly teammates: TeammateRepository
+  readonly teammateSessions: TeammateSessionRepository
+  readonly apiTokens: ApiTokenRepository
+  readonly securitySettings: SecuritySettingsRepository
+  /** Seals what must be readable again (TOTP secrets) with the master key. */
+  readonly box: SecretBox
   readonly deviceIds: DeviceIds
   readonly migrations: MigrationReport
 }
@@ -58,6 +68,11 @@ export async function openVerityData(config: StorageConfig, options: { mayCreate
       apps: new AppRepository(database.db, box),
       signingKeys,
       adminKeys: new AdminKeyRepository(database.db),
+      teammates: new TeammateRepository(database.db),
+      teammateSessions: new TeammateSessionRepository(database.db),
+      apiTokens: new ApiTokenRepository(database.db),
+      securitySettings: new SecuritySettingsRepository(database.db),
+      box,
       deviceIds: new DeviceIds(key),
       migrations,
     }

@@ -46,6 +46,10 @@ import { DiagnosisBudget, type DiagnosisBudgetOptions } from '../diagnosis/work-
 import { openVerityData, type VerityData } from './open-verity-data.js'
 import { VERSION } from './version.js'
 import { TrustedProxies } from '../network/client-address.js'
+import { adminSessionRoutes } from '../http/routes/admin-session-routes.js'
+import { adminTeammateRoutes } from '../http/routes/admin-teammate-routes.js'
+import { adminSecurityRoutes } from '../http/routes/admin-security-routes.js'
+import { openTeammateAccounts } from './open-teammate-accounts.js'
 
 export interface RunningServer {
   readonly url: string
@@ -100,7 +104,16 @@ export interface StartOptions {
  * `serve --workers` runs it in the primary before forking, so the banner appears once.
  */
 export async function ensureAdminKey(data: VerityData, config: ServerConfig, announce: (text: string) => void): Promise<string | null> {
-  if (config.adminKey || (await data.adminKeys.all()).length > 0) return null
+  if (config.adminKey) {
+    const keyHash = hashAdminKey(config.adminKey)
+    if (await data.adminKeys.isRetired(keyHash)) {
+      announce('\nVERITY_ADMIN_KEY was retired by `verity admin-key rotate` or `disable`, and is refused. Remove it from the environment (or set a new one).\n\n')
+    } else {
+      await data.adminKeys.recordEnvKey(keyHash)
+    }
+  }
+  // Keys retired by `verity admin-key disable` stay so: no new one appears on the next start.
+  if (config.adminKey || (await data.adminKeys.all()).length > 0 || (await data.adminKeys.anyRetired())) return null
   const key = (await data.adminKeys.create('bootstrap', 'system', new Date())).key
   announce(
     `\nVerity made an admin key. It is shown this once and stored only as a digest:\n\n    ${key}\n\n` +
@@ -144,6 +157,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     signingKeys: data.signingKeys,
     adminKeys: data.adminKeys,
     signOuts: new SignOutRepository(data.db),
+    securitySettings: data.securitySettings,
     tokenTtlSeconds: config.tokenTtlSeconds,
     bootstrapAdminKeyHash: config.adminKey ? hashAdminKey(config.adminKey) : null,
     logger,
@@ -237,6 +251,10 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
   })
   onConfigApplied = () => eventStreams.sweep()
 
+  const guesses = new GuessGuard(new RateWindow({ rate: limits.adminGuessRate }))
+  const accounts = openTeammateAccounts(data, config.teammates)
+  let listeningUrl = ''
+
   let shuttingDown = false
   let openApi: unknown = null
   const routes: Route[] = [
@@ -250,6 +268,16 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     ...adminConversationRoutes(conversations),
     ...adminRolloutRoutes(admin, data.db),
     ...adminUserRoutes(userLifecycle),
+    ...adminSessionRoutes(accounts.sessions, guesses, { maxAgeSeconds: config.teammates.sessionMaxDays * 86_400, publicUrl: config.teammates.publicUrl }, logger),
+    ...adminTeammateRoutes({ ...accounts, guesses, publicUrl: () => config.teammates.publicUrl ?? listeningUrl }),
+    ...adminSecurityRoutes({
+      current: () => cache.security,
+      setRequireTotp: async (value, actor) => {
+        await data.securitySettings.setRequireTotp(value, { actor }, new Date())
+        await cache.refresh()
+        await options.onConfigChange?.()
+      },
+    }),
   ]
   metrics.attach({
     isKnownApp: (appId) => cache.app(appId) !== undefined,
@@ -266,7 +294,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     logger,
     metrics,
     trustedProxies: new TrustedProxies(limits.trustedProxies),
-    adminGuesses: new GuessGuard(new RateWindow({ rate: limits.adminGuessRate })),
+    adminAuth: { guesses, tokens: accounts.tokens, sessions: accounts.sessions, publicUrl: config.teammates.publicUrl },
     ...(options.onReply && { onReply: options.onReply }),
   })
   const server = createServer({ keepAliveTimeout: 65_000, headersTimeout: 10_000, requestTimeout: 30_000 }, (req, res) => {
@@ -289,6 +317,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
   const { port } = server.address() as AddressInfo
   const host = config.host.includes(':') ? `[${config.host}]` : config.host
   const url = `http://${host}:${port}`
+  listeningUrl = url
   logger.info({ url, storage: data.dialect, location: data.location, apps: cache.appCount }, 'verity is listening')
 
   let closing: Promise<void> | null = null
@@ -303,6 +332,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
       await drained
       clearTimeout(grace)
       failureLimit.stop()
+      accounts.stop()
       cache.stop()
       await retention.stop()
       await listener?.stop()

@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely'
 import { newId, newPlatformSecret } from '../crypto/random-ids.js'
 import { VerityError } from '../errors/verity-error.js'
 import type { AppRepository, Environment, StoredApp } from '../storage/app-repository.js'
-import { appendAuditEvent, changeConfig } from '../storage/config-change.js'
+import { appendAuditEvent, changeConfig, type Actor } from '../storage/config-change.js'
 import { deleteAppDataInBatches, deleteAppRows, deleteAppStatistics } from '../storage/delete-app-rows.js'
 import type { Database } from '../storage/schema.js'
 import { PLATFORMS, type Platform } from '../verification/platforms.js'
@@ -39,7 +39,7 @@ export class AppAdmin {
     this.#now = deps.now ?? (() => new Date())
   }
 
-  async createApp(input: { name: string; environment: Environment }, actor: string): Promise<{ app: AppView; secrets: Record<Platform, SecretView> }> {
+  async createApp(input: { name: string; environment: Environment }, actor: Actor): Promise<{ app: AppView; secrets: Record<Platform, SecretView> }> {
     const now = this.#now()
     const at = now.toISOString()
     const appId = newId('app', now.getTime())
@@ -71,7 +71,7 @@ export class AppAdmin {
     return appView(await this.#require(appId))
   }
 
-  async setEnforced(appId: string, platform: Platform, enforced: boolean, actor: string): Promise<PlatformView> {
+  async setEnforced(appId: string, platform: Platform, enforced: boolean, actor: Actor): Promise<PlatformView> {
     const now = this.#now()
     await this.#require(appId)
     await changeConfig(this.#deps.db, { actor, action: enforced ? 'platform.enforced' : 'platform.unenforced', appId, platform }, now, async (trx) => {
@@ -82,14 +82,14 @@ export class AppAdmin {
   }
 
   /** Secret values leave the server only here (and at creation); each read is audited. */
-  async listSecrets(appId: string, platform: Platform, actor: string): Promise<SecretView[]> {
+  async listSecrets(appId: string, platform: Platform, actor: Actor): Promise<SecretView[]> {
     const app = await this.#require(appId)
     await appendAuditEvent(this.#deps.db, { actor, action: 'secrets.viewed', appId, platform }, this.#now())
     return app.secrets.filter((s) => s.platform === platform && s.revokedAt === null).map(secretView)
   }
 
   /** Adds a secret; earlier ones stay valid until revoked, so apps can move over without downtime. */
-  async rotateSecret(appId: string, platform: Platform, actor: string): Promise<SecretView> {
+  async rotateSecret(appId: string, platform: Platform, actor: Actor): Promise<SecretView> {
     const now = this.#now()
     await this.#require(appId)
     const secretId = newId('sec', now.getTime())
@@ -107,7 +107,7 @@ export class AppAdmin {
    * Revoking a revoked secret changes and records nothing (the API answers 204 again); the answer
    * says when it was revoked, so that the CLI can tell a person the id names no active secret.
    */
-  async revokeSecret(appId: string, platform: Platform, secretId: string, actor: string): Promise<{ readonly alreadyRevokedAt: string | null }> {
+  async revokeSecret(appId: string, platform: Platform, secretId: string, actor: Actor): Promise<{ readonly alreadyRevokedAt: string | null }> {
     const now = this.#now()
     const app = await this.#require(appId)
     const known = app.secrets.find((s) => s.id === secretId && s.platform === platform)
@@ -124,7 +124,7 @@ export class AppAdmin {
     return { alreadyRevokedAt: null }
   }
 
-  async #revoke(appId: string, platform: Platform, secretId: string, actor: string, now: Date): Promise<void> {
+  async #revoke(appId: string, platform: Platform, secretId: string, actor: Actor, now: Date): Promise<void> {
     await changeConfig(this.#deps.db, { actor, action: 'secret.revoked', appId, platform, target: secretId }, now, async (trx) => {
       const rows = await trx.selectFrom('secrets').select(['id', 'revoked_at']).where('app_id', '=', appId).where('platform', '=', platform).execute()
       const target = rows.find((r) => r.id === secretId)
@@ -140,7 +140,7 @@ export class AppAdmin {
    * (at once here, within 2 s elsewhere). `confirm` must repeat the id: a deletion cannot be undone.
    * The audit log keeps its history, the deletion included.
    */
-  async deleteApp(appId: string, confirm: string | undefined, actor: string): Promise<void> {
+  async deleteApp(appId: string, confirm: string | undefined, actor: Actor): Promise<void> {
     const app = await this.#require(appId)
     if (confirm !== appId) {
       throw new VerityError('confirmation_required', `Deleting an app removes its secrets, users, conversations, statistics and failures for good. Confirm with ?confirm=${appId}.`)

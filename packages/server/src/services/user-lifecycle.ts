@@ -3,7 +3,7 @@ import { VerityError } from '../errors/verity-error.js'
 import { failureLimitDigest } from '../limits/database-failure-limit.js'
 import { failureLimitKey } from '../limits/failure-limit.js'
 import type { AppRepository } from '../storage/app-repository.js'
-import { changeConfig } from '../storage/config-change.js'
+import { changeConfig, type Actor } from '../storage/config-change.js'
 import { eraseUserRows, eraseUserStatistics, type ErasedRows, type ErasureTarget } from '../storage/erase-user-rows.js'
 import type { Database } from '../storage/schema.js'
 import { recordSignOut } from '../storage/sign-out-repository.js'
@@ -56,7 +56,7 @@ export class UserLifecycle {
   }
 
   /** Every access token issued to the user before the answer's time is refused from now on. */
-  async signOut(appId: string, selector: UserSelector, actor: string): Promise<{ signed_out_before: string }> {
+  async signOut(appId: string, selector: UserSelector, actor: Actor): Promise<{ signed_out_before: string }> {
     await this.#requireApp(appId)
     const now = this.#now()
     const identity = selectedIdentity(selector)
@@ -76,7 +76,7 @@ export class UserLifecycle {
    * (a digest, never the identifier), until no token it ends can still be alive, and an audit
    * event that says an erasure happened, and what it removed, but not whose.
    */
-  async erase(appId: string, selector: UserSelector, actor: string): Promise<ErasedRows> {
+  async erase(appId: string, selector: UserSelector, actor: Actor): Promise<ErasedRows> {
     await this.#requireApp(appId)
     const now = this.#now()
     const identity = selectedIdentity(selector)

@@ -5,14 +5,23 @@ import type { Database } from './schema.js'
 
 export { CONFIG_CHANNEL }
 
+/** Who acts: a name (`teammate:…`, `token:…`, `admin_key:…`, `cli:…`), with the client address over HTTP. */
+export type Actor = string | { readonly name: string; readonly client: string | null }
+
+export function actorName(actor: Actor): string {
+  return typeof actor === 'string' ? actor : actor.name
+}
+
 export interface AuditEntry {
-  readonly actor: string
+  readonly actor: Actor
   readonly action: string
   readonly appId?: string | null
   readonly platform?: string | null
   readonly target?: string | null
   /** Never a secret value, a hash, a token or a key. */
   readonly details?: Record<string, unknown> | null
+  /** The client address of the request that made the change; none from the CLI. */
+  readonly client?: string | null
 }
 
 /**
@@ -53,12 +62,13 @@ export async function appendAuditEvent(db: Kysely<Database>, audit: AuditEntry, 
     .values({
       id: newId('evt', now.getTime()),
       at: now.toISOString(),
-      actor: audit.actor,
+      actor: actorName(audit.actor),
       action: audit.action,
       app_id: audit.appId ?? null,
       platform: audit.platform ?? null,
       target: audit.target ?? null,
       details: audit.details ? JSON.stringify(audit.details) : null,
+      client: audit.client ?? (typeof audit.actor === 'string' ? null : audit.actor.client),
     })
     .execute()
 }

@@ -61,6 +61,69 @@ export interface AuditEventsTable {
   platform: string | null
   target: string | null
   details: string | null
+  /** The client address of the change; null for the CLI. */
+  client: string | null
+}
+
+export interface TeammatesTable {
+  id: string
+  /** Lower-cased: one teammate per address, however it is typed. */
+  email: string
+  name: string | null
+  role: string
+  /** scrypt (crypto/password-hash.ts); null until the invite is accepted. */
+  password_hash: string | null
+  /** Sealed with the master key; set while enabling or enabled. */
+  totp_secret: string | null
+  totp_enabled: number
+  /** The time step of the last accepted code; an older or equal one is refused. */
+  totp_last_step: number | null
+  created_at: string
+  last_sign_in_at: string | null
+}
+
+export interface TeammateInvitesTable {
+  token_hash: string
+  teammate_id: string
+  created_at: string
+  expires_at: string
+  used_at: string | null
+}
+
+export interface TeammateSessionsTable {
+  id: string
+  token_hash: string
+  teammate_id: string
+  csrf_token: string
+  created_at: string
+  last_seen_at: string
+  /** The absolute end (VERITY_SESSION_MAX_DAYS); the idle end follows from last_seen_at. */
+  expires_at: string
+  confirmed_until: string | null
+  ip: string
+  user_agent: string | null
+}
+
+export interface ApiTokensTable {
+  id: string
+  token_hash: string
+  teammate_id: string
+  name: string
+  role: string
+  created_at: string
+  expires_at: string | null
+  last_used_at: string | null
+}
+
+export interface RecoveryCodesTable {
+  code_hash: string
+  teammate_id: string
+  used_at: string | null
+}
+
+export interface RetiredAdminKeysTable {
+  key_hash: string
+  retired_at: string
 }
 
 export interface UserAttemptsTable {
@@ -175,4 +238,10 @@ export interface Database {
   users: UsersTable
   failure_limits: FailureLimitsTable
   sign_outs: SignOutsTable
+  teammates: TeammatesTable
+  teammate_invites: TeammateInvitesTable
+  teammate_sessions: TeammateSessionsTable
+  api_tokens: ApiTokensTable
+  recovery_codes: RecoveryCodesTable
+  retired_admin_keys: RetiredAdminKeysTable
 }

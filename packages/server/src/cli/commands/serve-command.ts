@@ -15,6 +15,7 @@ export function serveCommand(io: CliIo): Command {
     .option('--retention-days <days>', 'failures and rollout statistics older than this are deleted [env VERITY_RETENTION_DAYS, default 90]')
     .option('--log-level <level>', 'fatal, error, warn, info, debug [env LOG_LEVEL, default info]')
     .option('--workers <n>', 'processes serving the port together (node:cluster), at most one per core [env VERITY_WORKERS, default 1]')
+    .option('--public-url <url>', 'where people reach this Verity, for invite links [env VERITY_PUBLIC_URL]')
     .action(async (flags: ConfigFlags) => {
       const config = parseServerConfig(flags, io.env, io.cwd)
       // A forked worker runs this same command line; see runtime/serve-cluster.ts.

@@ -1,9 +1,9 @@
 import { z } from 'zod'
 import type { Kysely } from 'kysely'
 import type { AppAdmin } from '../../services/app-admin.js'
-import { listAuditEvents } from '../../services/audit-log.js'
+import { auditCsv, listAuditEvents } from '../../services/audit-log.js'
 import type { Database } from '../../storage/schema.js'
-import { defineRoute, type Route } from '../route.js'
+import { defineRoute, STREAMED, type Route } from '../route.js'
 import { listQuerySchema } from '../schemas/common.js'
 import { appSchema, auditEventSchema, createAppSchema, deleteAppQuerySchema, enforceSchema, platformDocSchema, secretSchema } from '../schemas/admin-schemas.js'
 import { forecastSchema } from '../schemas/rollout-schemas.js'
@@ -15,6 +15,7 @@ export function adminAppRoutes(admin: AppAdmin, db: Kysely<Database>): Route[] {
       method: 'POST',
       path: '/admin/v1/apps',
       audience: 'admin',
+      action: 'apps.create',
       tag: 'admin',
       summary: 'Create an app, with one secret per platform',
       body: createAppSchema,
@@ -26,6 +27,7 @@ export function adminAppRoutes(admin: AppAdmin, db: Kysely<Database>): Route[] {
       method: 'GET',
       path: '/admin/v1/apps',
       audience: 'admin',
+      action: 'apps.read',
       tag: 'admin',
       summary: 'List apps, oldest first',
       query: listQuerySchema,
@@ -37,6 +39,7 @@ export function adminAppRoutes(admin: AppAdmin, db: Kysely<Database>): Route[] {
       method: 'GET',
       path: '/admin/v1/apps/{app_id}',
       audience: 'admin',
+      action: 'apps.read',
       tag: 'admin',
       summary: 'One app',
       responses: { 200: { description: 'The app', schema: z.object({ app: appSchema }) } },
@@ -47,6 +50,7 @@ export function adminAppRoutes(admin: AppAdmin, db: Kysely<Database>): Route[] {
       method: 'DELETE',
       path: '/admin/v1/apps/{app_id}',
       audience: 'admin',
+      action: 'apps.delete',
       tag: 'admin',
       summary: 'Delete an app and everything it holds (confirm with ?confirm=<app_id>)',
       description:
@@ -64,6 +68,7 @@ export function adminAppRoutes(admin: AppAdmin, db: Kysely<Database>): Route[] {
       method: 'PATCH',
       path: '/admin/v1/apps/{app_id}/platforms/{platform}',
       audience: 'admin',
+      action: 'platforms.enforce',
       tag: 'admin',
       summary: 'Turn enforcement on or off for one platform',
       description:
@@ -83,6 +88,7 @@ export function adminAppRoutes(admin: AppAdmin, db: Kysely<Database>): Route[] {
       method: 'GET',
       path: '/admin/v1/apps/{app_id}/platforms/{platform}/secrets',
       audience: 'admin',
+      action: 'secrets.read',
       tag: 'admin',
       summary: 'The active secrets of a platform, with their values (audited)',
       responses: { 200: { description: 'Active secrets', schema: z.object({ secrets: z.array(secretSchema) }) } },
@@ -96,6 +102,7 @@ export function adminAppRoutes(admin: AppAdmin, db: Kysely<Database>): Route[] {
       method: 'POST',
       path: '/admin/v1/apps/{app_id}/platforms/{platform}/secrets',
       audience: 'admin',
+      action: 'secrets.rotate',
       tag: 'admin',
       summary: 'Rotate: add a secret; earlier secrets stay valid until revoked',
       responses: { 201: { description: 'The new secret', schema: z.object({ secret: secretSchema }) } },
@@ -109,6 +116,7 @@ export function adminAppRoutes(admin: AppAdmin, db: Kysely<Database>): Route[] {
       method: 'DELETE',
       path: '/admin/v1/apps/{app_id}/platforms/{platform}/secrets/{secret_id}',
       audience: 'admin',
+      action: 'secrets.revoke',
       tag: 'admin',
       summary: 'Revoke a secret, and the access tokens it verified',
       responses: { 204: { description: 'Revoked' } },
@@ -122,12 +130,36 @@ export function adminAppRoutes(admin: AppAdmin, db: Kysely<Database>): Route[] {
       method: 'GET',
       path: '/admin/v1/audit-log',
       audience: 'admin',
+      action: 'audit.read',
       tag: 'admin',
-      summary: 'Who changed which setting or secret, when (newest first)',
-      query: listQuerySchema.extend({ app_id: z.string().optional() }),
-      responses: { 200: { description: 'Audit events', schema: z.object({ events: z.array(auditEventSchema), next_cursor: z.string().nullable() }) } },
-      errors: ['invalid_request', 'unauthorized'],
-      handle: async ({ query }) => ({ status: 200, body: await listAuditEvents(db, { ...query, ...(query.app_id && { appId: query.app_id }) }) }),
+      summary: 'Who changed which setting or secret, when, from which address (newest first)',
+      description: 'Filters: actor (exact, such as teammate:ana@example.com), app_id, action, since (RFC 3339). format=csv answers text/csv: the newest 10,000 matching events, without pages.',
+      query: listQuerySchema.extend({
+        app_id: z.string().optional(),
+        actor: z.string().max(300).optional(),
+        action: z.string().max(100).optional(),
+        since: z.iso.datetime({ offset: true, error: 'must be an RFC 3339 time such as 2026-01-31T00:00:00Z' }).optional(),
+        format: z.enum(['json', 'csv'], { error: 'must be json or csv' }).optional(),
+      }),
+      responses: {
+        200: { description: 'Audit events (or CSV with format=csv)', schema: z.object({ events: z.array(auditEventSchema), next_cursor: z.string().nullable() }) },
+      },
+      errors: ['invalid_request', 'unauthorized', 'forbidden'],
+      handle: async ({ query, requestId }, res) => {
+        const filter = { appId: query.app_id, actor: query.actor, action: query.action, since: query.since }
+        if (query.format !== 'csv') return { status: 200, body: await listAuditEvents(db, { ...filter, limit: query.limit, cursor: query.cursor }) }
+        const csv = auditCsv((await listAuditEvents(db, { ...filter, exportAll: true })).events)
+        res.writeHead(200, {
+          'Content-Type': 'text/csv; charset=utf-8',
+          'Content-Disposition': 'attachment; filename="verity-audit-log.csv"',
+          'Cache-Control': 'no-store',
+          'X-Content-Type-Options': 'nosniff',
+          'X-Request-Id': requestId,
+          'Content-Length': String(Buffer.byteLength(csv)),
+        })
+        res.end(csv)
+        return STREAMED
+      },
     }),
   ]
 }

@@ -14,6 +14,7 @@ export function adminRolloutRoutes(admin: AppAdmin, db: Kysely<Database>): Route
       method: 'GET',
       path: '/admin/v1/apps/{app_id}/platforms/{platform}/rollout',
       audience: 'admin',
+      action: 'rollout.read',
       tag: 'admin',
       summary: 'Rollout: which users send a valid proof, per app version and secret, and who enforcing would refuse',
       description:
@@ -32,6 +33,7 @@ export function adminRolloutRoutes(admin: AppAdmin, db: Kysely<Database>): Route
       method: 'GET',
       path: '/admin/v1/apps/{app_id}/failures',
       audience: 'admin',
+      action: 'failures.read',
       tag: 'admin',
       summary: 'Recent failed proofs with their diagnosis, newest first',
       description:

@@ -10,6 +10,7 @@ export function adminUserRoutes(users: UserLifecycle): Route[] {
       method: 'DELETE',
       path: '/admin/v1/apps/{app_id}/users',
       audience: 'admin',
+      action: 'users.erase',
       tag: 'admin',
       summary: 'Erase one user: profile, conversations and messages, statistics, failures; their sessions end',
       description:
@@ -28,6 +29,7 @@ export function adminUserRoutes(users: UserLifecycle): Route[] {
       method: 'POST',
       path: '/admin/v1/apps/{app_id}/users/sign-out',
       audience: 'admin',
+      action: 'users.sign_out',
       tag: 'admin',
       summary: "Sign a user out everywhere: tokens issued before now are refused, live streams close",
       description:

@@ -38,6 +38,7 @@ export const auditEventSchema = z
     platform: z.string().nullable(),
     target: z.string().nullable(),
     details: z.record(z.string(), z.unknown()).nullable(),
+    client: z.string().nullable().meta({ description: 'The client address of the change; null from the CLI' }),
   })
   .meta({ id: 'AuditEvent' })
 

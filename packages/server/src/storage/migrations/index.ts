@@ -5,6 +5,7 @@ import * as conversations from './0003-conversations.js'
 import * as failureLimits from './0004-failure-limits.js'
 import * as provenClaims from './0005-proven-claims.js'
 import * as dataLifecycle from './0006-data-lifecycle.js'
+import * as teammates from './0007-teammates.js'
 
 /** Every migration, in order. Names are stable: they are recorded in the database. */
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
@@ -14,4 +15,5 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0004-failure-limits': failureLimits,
   '0005-proven-claims': provenClaims,
   '0006-data-lifecycle': dataLifecycle,
+  '0007-teammates': teammates,
 }
