@@ -38,6 +38,7 @@ import { GuessGuard } from '../limits/guess-guard.js'
 import { RateWindow } from '../limits/rate-window.js'
 import { openFailureLimit } from './open-failure-limit.js'
 import { DiagnosisBudget, type DiagnosisBudgetOptions } from '../verification/work-budget.js'
+import { trackConnections } from './connection-drain.js'
 import { openVerityData, type VerityData } from './open-verity-data.js'
 import { VERSION } from './version.js'
 import { TrustedProxies } from '../network/client-address.js'
@@ -245,6 +246,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
   const server = createServer({ keepAliveTimeout: 65_000, headersTimeout: 10_000, requestTimeout: 30_000 }, (req, res) => {
     void handler(req, res)
   })
+  const connections = trackConnections(server)
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)
     server.listen(config.port, config.host, () => resolve())
@@ -269,7 +271,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
       // Live streams never finish on their own: end them first, or draining waits out the grace period.
       eventStreams.closeAll()
       const drained = new Promise<void>((resolve) => server.close(() => resolve()))
-      server.closeIdleConnections()
+      connections.drain()
       const grace = setTimeout(() => server.closeAllConnections(), options.shutdownGraceMs ?? 20_000)
       await drained
       clearTimeout(grace)

@@ -31,7 +31,7 @@ export interface TestServer {
 export async function startTestServer(
   env: Record<string, string> = {},
   dataDir?: string,
-  options: { logLines?: string[]; diagnosisBudget?: StartOptions['diagnosisBudget'] } = {},
+  options: { logLines?: string[]; diagnosisBudget?: StartOptions['diagnosisBudget']; shutdownGraceMs?: number } = {},
 ): Promise<TestServer> {
   const dir = dataDir ?? mkdtempSync(join(tmpdir(), 'verity-test-'))
   const config = parseServerConfig({ port: '0', dataDir: dir }, { VERITY_ADMIN_KEY: TEST_ADMIN_KEY, ...env })
@@ -43,7 +43,7 @@ export async function startTestServer(
   const running = await startServer(config, {
     logger,
     announce: () => {},
-    shutdownGraceMs: 2_000,
+    shutdownGraceMs: options.shutdownGraceMs ?? 2_000,
     ...(options.diagnosisBudget && { diagnosisBudget: options.diagnosisBudget }),
   })
 
