@@ -45,9 +45,9 @@ export function startOnSameData(server: TestServer, env: Record<string, string> 
   return startTestServer({ DATABASE_URL: databaseUrl, ...(masterKey && { VERITY_MASTER_KEY: masterKey.toString('hex') }), ...env }, undefined, options)
 }
 
-/** `verity` CLI environment that points at the data of `server`. */
-export function cliEnvFor(server: TestServer): Record<string, string> {
+/** How the `verity` CLI reaches the data of `server`: --data-dir, or --database-url with the master key. */
+export function cliDataFor(server: TestServer): { args: string[]; env: Record<string, string> } {
   const { databaseUrl, masterKey } = server.config
-  if (databaseUrl === null) return { VERITY_DATA_DIR: server.dataDir }
-  return { DATABASE_URL: databaseUrl, ...(masterKey && { VERITY_MASTER_KEY: masterKey.toString('hex') }) }
+  if (databaseUrl === null) return { args: ['--data-dir', server.dataDir], env: {} }
+  return { args: ['--database-url', databaseUrl], env: masterKey ? { VERITY_MASTER_KEY: masterKey.toString('hex') } : {} }
 }
