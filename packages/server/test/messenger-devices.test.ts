@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { anonymousSession, unverifiedSession, verifiedSession, type MessengerSession } from './support/messenger-sessions.js'
 import type { TestServer } from './support/test-server.js'
-import { BACKENDS, startBackendServer } from './support/backends.js'
+import { BACKENDS, startBackendServer, startOnSameData } from './support/backends.js'
 
 describe.each(BACKENDS)('messenger devices (%s)', (backend) => {
   let server: TestServer
@@ -35,6 +35,20 @@ describe.each(BACKENDS)('messenger devices (%s)', (backend) => {
       expect(await listed(again)).toEqual([id])
       const read = await server.request('GET', `/v1/messenger/conversations/${id}`, { token: again.token })
       expect(read.status).toBe(200)
+    })
+
+    it('a visitor who authenticates again on another instance on the same data keeps its device and conversations', async () => {
+      const first = await anonymousSession(server, app.appId)
+      const id = await start(first, 'written on the first instance')
+      const second = await startOnSameData(server)
+      try {
+        const again = await anonymousSession(second, app.appId, first.user.device_id)
+        expect(again.user.device_id).toBe(first.user.device_id)
+        const res = await second.request('GET', '/v1/messenger/conversations', { token: again.token })
+        expect(res.body.conversations.map((c: { id: string }) => c.id)).toEqual([id])
+      } finally {
+        await second.close()
+      }
     })
 
     it('an unverified user who authenticates again with its device_id keeps its conversations, on another platform too', async () => {

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { epochSeconds, signHs256 } from './support/identity-token.js'
 import { anonymousSession, unverifiedSession, verifiedSession, type MessengerSession } from './support/messenger-sessions.js'
 import type { TestServer } from './support/test-server.js'
-import { BACKENDS, startBackendServer } from './support/backends.js'
+import { BACKENDS, startBackendServer, startOnSameData } from './support/backends.js'
 
 describe.each(BACKENDS)('messenger profile (%s)', (backend) => {
   let server: TestServer
@@ -164,10 +164,17 @@ describe.each(BACKENDS)('messenger profile (%s)', (backend) => {
       expect(Object.keys(res.body.user.attributes)).toHaveLength(50)
     })
 
-    it('keeps concurrent patches of one user (no lost update)', async () => {
+    it('keeps concurrent patches of one user, sent to two instances on the same data (no lost update)', async () => {
       const heidi = await verifiedSession(server, app.appId, app.secrets.web, { userId: 'me-heidi' })
-      const results = await Promise.all(Array.from({ length: 8 }, (_, i) => patch(heidi, { attributes: { [`k${i}`]: i } })))
-      expect(results.map((r) => r.status)).toEqual(Array(8).fill(200))
+      const second = await startOnSameData(server)
+      try {
+        const results = await Promise.all(
+          Array.from({ length: 8 }, (_, i) => (i % 2 === 0 ? server : second).request('PATCH', '/v1/messenger/me', { token: heidi.token, body: { attributes: { [`k${i}`]: i } } })),
+        )
+        expect(results.map((r) => r.status)).toEqual(Array(8).fill(200))
+      } finally {
+        await second.close()
+      }
       expect(Object.keys((await me(heidi)).body.user.attributes).sort()).toEqual(Array.from({ length: 8 }, (_, i) => `k${i}`).sort())
     })
   })
