@@ -45,12 +45,27 @@ describe.each(BACKENDS)('bad input (%s)', (backend) => {
       ['a newline in email', { email: 'a@b.c\n' }, /control characters/],
       ['a lone surrogate', { user_id: '\ud800' }, /Unicode/],
       ['an app_version over 64 characters', { app_version: 'v'.repeat(65) }, /app_version/],
+      // PostgreSQL text holds no NUL: stored, it would fail the statistics write of everyone's attempts.
+      ['a NUL in app_version', { app_version: '1.0\u0000' }, /app_version.*control characters/],
+      ['a NUL in sdk_version', { sdk_version: '1.0\u0000' }, /sdk_version.*control characters/],
+      ['a control character in device_id', { device_id: 'dev\u0007' }, /device_id.*control characters/],
+      ['a lone surrogate in app_version', { app_version: '1.0\ud800' }, /app_version.*Unicode/],
       ['a boolean user_hash', { user_id: '1', user_hash: true }, /user_hash/],
       ['a __proto__ key', JSON.parse('{"__proto__": {"x": 1}}'), /__proto__/],
     ])('%s → 400 invalid_request naming the field', async (_name, extra, message) => {
       const res = await auth({ ...valid(), ...extra })
       expectError(res, 400, 'invalid_request')
       expect(res.body.error.message).toMatch(message)
+    })
+
+    it("a version no database can store never holds up other users' statistics", async () => {
+      const refused = await auth({ ...valid(), user_id: 'nul-version', app_version: 'a\u0000b' })
+      expectError(refused, 400, 'invalid_request')
+      const ok = await auth({ ...valid(), user_id: 'after-nul', app_version: 'a\u2028b' })
+      expect(ok.status).toBe(200)
+      await server.running.events.flush()
+      const rollout = await server.admin('GET', `/admin/v1/apps/${app.appId}/platforms/web/rollout`)
+      expect(rollout.body.versions.map((v: { app_version: string | null }) => v.app_version)).toContain('a\u2028b')
     })
 
     it('accepts 255 emoji as a user id: length counts characters, not UTF-16 units', async () => {
