@@ -1,5 +1,5 @@
 // login, setUserHash / registerIdentifiedUser in either order, registerUnidentifiedUser, and the
-// errors, driven against a real Verity server on real SQLite.
+// errors, driven against a real Verity server on each backend (SQLite, PostgreSQL).
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 
 import { signIdentityToken } from '../../node/src/index.js'
