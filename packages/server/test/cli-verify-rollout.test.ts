@@ -10,7 +10,6 @@ import { BACKENDS, cliDataFor, startBackendServer } from './support/backends.js'
  * server, as an admin would use it next to production.
  */
 describe.each(BACKENDS)('verity verify and rollout (%s)', (backend) => {
-
   let server: TestServer
   let app: Awaited<ReturnType<TestServer['createApp']>>
   let other: Awaited<ReturnType<TestServer['createApp']>>

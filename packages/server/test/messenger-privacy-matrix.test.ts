@@ -12,7 +12,6 @@ import { BACKENDS, startBackendServer } from './support/backends.js'
  * get 404 not_found (never 403) for the others, and find none of the others in its list.
  */
 describe.each(BACKENDS)('privacy matrix (%s)', (backend) => {
-
   type Target = 'owner' | 'ownerAnonymous' | 'claim'
   interface Actor {
     readonly session: MessengerSession
