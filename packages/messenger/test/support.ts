@@ -4,6 +4,7 @@
 import type { MessengerStorage } from '../src/index.js'
 
 export { startTestServer, type TestServer } from '../../server/test/support/test-server.js'
+export { BACKENDS, startBackendServer, startOnSameData } from '../../server/test/support/backends.js'
 export { hmacHex } from '../../server/test/support/hmac.js'
 
 export interface RecordedCall {

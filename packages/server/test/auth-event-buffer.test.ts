@@ -1,7 +1,6 @@
 // The statistics flush writes many rows per statement (hand-written SQL for the two busy
 // statements): the same results as one statement per row, on SQLite and on PostgreSQL.
 import { mkdtempSync, rmSync } from 'node:fs'
-import { randomBytes } from 'node:crypto'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { pino } from 'pino'
@@ -11,12 +10,12 @@ import { openVerityData, type VerityData } from '../src/runtime/open-verity-data
 import { AppAdmin } from '../src/services/app-admin.js'
 import { AuthEventBuffer, FAILURES_KEPT_PER_APP, userKey } from '../src/services/auth-event-buffer.js'
 import type { AuthFailureEvent } from '../src/verification/auth-events.js'
-import { freshPostgresDatabase } from './support/postgres-database.js'
+import { BACKENDS, backendEnv } from './support/backends.js'
 
 const T0 = Date.parse('2026-03-01T10:00:00.000Z')
 const iso = (ms: number) => new Date(ms).toISOString()
 
-describe.each(['sqlite', 'postgres'] as const)('statistics flush on %s', (backend) => {
+describe.each(BACKENDS)('statistics flush on %s', (backend) => {
   let dir: string
   let data: VerityData
   let appId: string
@@ -25,8 +24,7 @@ describe.each(['sqlite', 'postgres'] as const)('statistics flush on %s', (backen
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'verity-flush-'))
-    const env = backend === 'postgres' ? { DATABASE_URL: await freshPostgresDatabase(), VERITY_MASTER_KEY: randomBytes(32).toString('hex') } : {}
-    data = await openVerityData(parseStorageConfig({ dataDir: dir }, env))
+    data = await openVerityData(parseStorageConfig({ dataDir: dir }, await backendEnv(backend)))
     const admin = new AppAdmin({ db: data.db, apps: data.apps, onChange: async () => {} })
     const created = await admin.createApp({ name: 'Flush', environment: 'test' }, 'test')
     appId = created.app.id

@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { Kysely, PostgresDialect } from 'kysely'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { BACKENDS, backendEnv, startBackendServer } from './support/backends.js'
+import { BACKENDS, backendEnv, cliDataFor, startBackendServer } from './support/backends.js'
 import { hmacHex } from './support/hmac.js'
 import { runVerity } from './support/run-cli.js'
 import type { TestServer } from './support/test-server.js'
@@ -136,21 +136,22 @@ describe.each(BACKENDS)('verity secrets on the data of a running server (%s)', (
   })
 })
 
-describe('verity serve on a port that is taken', () => {
+describe.each(BACKENDS)('verity serve on a port that is taken (%s)', (backend) => {
   let server: TestServer
   beforeAll(async () => {
-    server = await startBackendServer('sqlite')
+    server = await startBackendServer(backend)
   })
   afterAll(() => server?.close())
 
-  it('exits non-zero with a message naming --port and PORT, not a raw EADDRINUSE', async () => {
+  it('exits non-zero with a message naming --port and PORT, not a raw EADDRINUSE, and lets go of its database', async () => {
     const { port } = new URL(server.url)
-    const dataDir = freshDir('verity-port-')
+    // The data of the running server: on PostgreSQL the refused process has opened its pool by then.
+    const data = cliDataFor(server)
     for (const [args, extraEnv] of [
       [['serve', '--port', port], {}],
       [['serve'], { PORT: port }],
     ] as const) {
-      const res = await runVerity(args, { env: { VERITY_DATA_DIR: dataDir, VERITY_ADMIN_KEY: 'k'.repeat(40), LOG_LEVEL: 'silent', ...extraEnv } })
+      const res = await runVerity([...args, ...data.args], { env: { ...data.env, VERITY_ADMIN_KEY: 'k'.repeat(40), LOG_LEVEL: 'silent', ...extraEnv } })
       expect(res.code, res.stderr).toBe(3)
       expect(res.stderr).toMatch(new RegExp(`Port ${port} is already in use`))
       expect(res.stderr).toMatch(/--port or PORT/)

@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { DIAGNOSES } from '../src/diagnosis/diagnosis.js'
 import { hmacHex } from './support/hmac.js'
 import { epochSeconds, signHs256 } from './support/identity-token.js'
-import { startTestServer, type TestServer } from './support/test-server.js'
+import { BACKENDS, startBackendServer } from './support/backends.js'
+import type { TestServer } from './support/test-server.js'
 
 type CreatedApp = Awaited<ReturnType<TestServer['createApp']>>
 type Response = Awaited<ReturnType<TestServer['request']>>
@@ -33,7 +34,7 @@ const expectError = (res: Response, status: number, code: string) => {
 /** Codes that name a mistake; `unknown` is too common a word to look for in a response. */
 const TELLING_CODES = DIAGNOSES.filter((d) => d !== 'unknown')
 
-describe('each mistake of the diagnosis list, made over HTTP, is named in the failure log', () => {
+describe.each(BACKENDS)('each mistake of the diagnosis list, made over HTTP, is named in the failure log (%s)', (backend) => {
   let server: TestServer
   let app: CreatedApp
   let other: CreatedApp
@@ -91,7 +92,7 @@ describe('each mistake of the diagnosis list, made over HTTP, is named in the fa
   }
 
   beforeAll(async () => {
-    server = await startTestServer()
+    server = await startBackendServer(backend)
     app = await server.createApp('Diagnosed')
     other = await server.createApp('Test app on the same server', 'test')
     // Rotate, then revoke the first web secret: it becomes the "revoked secret" of the list.
@@ -182,7 +183,7 @@ describe('each mistake of the diagnosis list, made over HTTP, is named in the fa
   })
 })
 
-describe('a flood of bad hashes for one app', () => {
+describe.each(BACKENDS)('a flood of bad hashes for one app (%s)', (backend) => {
   const PER_APP = 300
   let server: TestServer
   let flooded: CreatedApp
@@ -192,7 +193,7 @@ describe('a flood of bad hashes for one app', () => {
     // A frozen clock makes the budget one window for the whole test: deterministic, no sleeping.
     // The flood's unverified sessions all come from this test's one address: above the default
     // allowance of sessions without a proof (120 a minute), which is not what this test is about.
-    server = await startTestServer({ VERITY_CLIENT_SESSION_RATE: '10000' }, undefined, { diagnosisBudget: { perAppPerSecond: PER_APP, globalPerSecond: 1_000_000, now: () => 0 } })
+    server = await startBackendServer(backend, { VERITY_CLIENT_SESSION_RATE: '10000' }, { diagnosisBudget: { perAppPerSecond: PER_APP, globalPerSecond: 1_000_000, now: () => 0 } })
     flooded = await server.createApp('Flooded')
     bystander = await server.createApp('Bystander')
   })

@@ -1,15 +1,9 @@
-// GET /metrics (Prometheus text format) and the structured request logs, on SQLite.
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { Writable } from 'node:stream'
+// GET /metrics (Prometheus text format) and the structured request logs, on every backend.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { parseServerConfig } from '../src/config/server-config.js'
 import { escapeLabelValue, Histogram, ExpositionWriter } from '../src/http/metrics/exposition.js'
-import { createLogger } from '../src/logging/create-logger.js'
-import { startServer } from '../src/runtime/start-server.js'
 import { hmacHex } from './support/hmac.js'
-import { startTestServer, TEST_ADMIN_KEY, type TestServer } from './support/test-server.js'
+import { BACKENDS, startBackendServer } from './support/backends.js'
+import { TEST_ADMIN_KEY, type TestServer } from './support/test-server.js'
 
 const METRICS_TOKEN = 'metrics-token-0123456789'
 const SAMPLE_LINE = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{([a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\\n]|\\[\\"n])*"(?:,[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\\n]|\\[\\"n])*")*)\})? (-?[0-9.e+-]+|NaN|\+Inf|-Inf)$/
@@ -35,7 +29,7 @@ function parse(text: string): Map<string, number> {
   return samples
 }
 
-describe('GET /metrics', () => {
+describe.each(BACKENDS)('GET /metrics (%s)', (backend) => {
   let server: TestServer
   let app: Awaited<ReturnType<TestServer['createApp']>>
   const scrape = async () => {
@@ -47,7 +41,7 @@ describe('GET /metrics', () => {
   const auth = (body: Record<string, unknown>) => server.request('POST', '/v1/messenger/auth', { body: { app_id: app.appId, platform: 'web', ...body } })
 
   beforeAll(async () => {
-    server = await startTestServer({ VERITY_METRICS_TOKEN: METRICS_TOKEN, VERITY_FAILURE_LIMIT: '2' })
+    server = await startBackendServer(backend, { VERITY_METRICS_TOKEN: METRICS_TOKEN, VERITY_FAILURE_LIMIT: '2' })
     app = await server.createApp('metrics')
   })
   afterAll(() => server.close())
@@ -105,7 +99,15 @@ describe('GET /metrics', () => {
     for (const source of ['request', 'config_refresh', 'statistics_flush', 'listener']) expect(m.get(`verity_database_errors_total{source="${source}"}`)).toBe(0)
     expect(m.has('verity_auth_statistics_buffered')).toBe(true)
     expect(m.get('verity_auth_statistics_dropped_total')).toBe(0)
-    expect(m.has('verity_config_listener_connected')).toBe(false) // SQLite: no listener
+    if (backend === 'sqlite') {
+      // No listener and no pool: one process on one file.
+      expect(m.has('verity_config_listener_connected')).toBe(false)
+      expect(m.has('verity_db_pool_connections{state="total"}')).toBe(false)
+    } else {
+      expect(m.get('verity_config_listener_connected')).toBe(1)
+      expect(m.get('verity_db_pool_connections{state="total"}')).toBeGreaterThan(0)
+      expect(m.get('verity_db_pool_connections{state="waiting"}')).toBe(0)
+    }
     expect(m.get('process_resident_memory_bytes')).toBeGreaterThan(0)
   })
 
@@ -122,28 +124,19 @@ describe('GET /metrics', () => {
   })
 })
 
-describe('structured JSON logs', () => {
+describe.each(BACKENDS)('structured JSON logs (%s)', (backend) => {
   it('log every request with its request id, taken from X-Request-Id when valid', async () => {
-    const lines: Array<Record<string, unknown>> = []
-    const sink = new Writable({
-      write(chunk, _enc, done) {
-        for (const line of String(chunk).split('\n')) if (line) lines.push(JSON.parse(line))
-        done()
-      },
-    })
-    const dir = mkdtempSync(join(tmpdir(), 'verity-logs-'))
-    const config = parseServerConfig({ port: '0', dataDir: dir }, { VERITY_ADMIN_KEY: TEST_ADMIN_KEY })
-    const running = await startServer(config, { logger: createLogger('info', sink), announce: () => {} })
+    const logLines: string[] = []
+    const server = await startBackendServer(backend, {}, { logLines })
     try {
-      await fetch(`${running.url}/healthz`, { headers: { 'x-request-id': 'lb-req-42' } })
-      await fetch(`${running.url}/readyz`, { headers: { 'x-request-id': 'not valid!' } })
-      const requests = lines.filter((l) => l.msg === 'request')
+      await fetch(`${server.url}/healthz`, { headers: { 'x-request-id': 'lb-req-42' } })
+      await fetch(`${server.url}/readyz`, { headers: { 'x-request-id': 'not valid!' } })
+      const requests = logLines.map((line) => JSON.parse(line) as Record<string, unknown>).filter((l) => l.msg === 'request')
       expect(requests[0]).toMatchObject({ level: 'info', service: 'verity', reqId: 'lb-req-42', method: 'GET', path: '/healthz', status: 200 })
       expect(requests[1]!.reqId).toMatch(/^[0-9a-f-]{36}$/)
       expect(typeof requests[0]!.time).toBe('string')
     } finally {
-      await running.close()
-      rmSync(dir, { recursive: true, force: true })
+      await server.close()
     }
   })
 })

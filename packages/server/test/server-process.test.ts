@@ -3,18 +3,22 @@ import { request as httpRequest } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { BACKENDS, backendEnv } from './support/backends.js'
 import { runVerity } from './support/run-cli.js'
 import { spawnServe } from './support/spawn-serve.js'
 
-let dir: string
-beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'verity-proc-'))
-})
-afterAll(() => rmSync(dir, { recursive: true, force: true }))
+describe.each(BACKENDS)('verity serve, as a process (%s)', (backend) => {
+  let dir: string
+  /** The backend's settings: none for SQLite in `dir`, DATABASE_URL and the master key for PostgreSQL. */
+  let data: Record<string, string>
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'verity-proc-'))
+    data = await backendEnv(backend)
+  })
+  afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
-describe('verity serve, as a process', () => {
   it('prints a generated admin key once, serves health, readiness and the OpenAPI document', async () => {
-    const first = await spawnServe(dir)
+    const first = await spawnServe(dir, data)
     try {
       const key = /vak_[\w-]{43}/.exec(first.stderr())?.[0]
       expect(key).toBeDefined()
@@ -43,7 +47,7 @@ describe('verity serve, as a process', () => {
     } finally {
       first.child.kill('SIGKILL')
     }
-    const second = await spawnServe(dir)
+    const second = await spawnServe(dir, data)
     try {
       expect(second.stderr()).not.toMatch(/vak_/)
     } finally {
@@ -53,7 +57,7 @@ describe('verity serve, as a process', () => {
   })
 
   it('on SIGTERM finishes the request in flight, then exits 0', async () => {
-    const server = await spawnServe(dir, { VERITY_ADMIN_KEY: 'k'.repeat(40) })
+    const server = await spawnServe(dir, { ...data, VERITY_ADMIN_KEY: 'k'.repeat(40) })
     try {
       const body = JSON.stringify({ name: 'Created during shutdown', environment: 'production' })
       const response = new Promise<{ status: number; text: string }>((resolve, reject) => {
@@ -76,16 +80,20 @@ describe('verity serve, as a process', () => {
     } finally {
       server.child.kill('SIGKILL')
     }
-    const list = await runVerity(['apps', 'list', '--json'], { env: { VERITY_DATA_DIR: dir } })
+    const list = await runVerity(['apps', 'list', '--json'], { env: { VERITY_DATA_DIR: dir, ...data } })
     expect(JSON.parse(list.stdout).apps.map((a: { name: string }) => a.name)).toContain('Created during shutdown')
   })
+})
 
+describe('verity serve, misconfigured', () => {
   it('stops at start-up on a misconfiguration, naming the flag and the variable', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'verity-proc-'))
     const res = await runVerity(['serve'], { env: { VERITY_DATA_DIR: dir, PORT: 'eighty' } })
     expect(res.code).toBe(3)
     expect(res.stderr).toMatch(/--port or PORT/)
     const short = await runVerity(['serve', '--port', '0'], { env: { VERITY_DATA_DIR: dir, VERITY_ADMIN_KEY: 'too-short' } })
     expect(short.code).toBe(3)
     expect(short.stderr).toMatch(/VERITY_ADMIN_KEY/)
+    rmSync(dir, { recursive: true, force: true })
   })
 })

@@ -5,7 +5,9 @@ import { join } from 'node:path'
 import SqliteDatabase from 'better-sqlite3'
 import { afterEach, describe, expect, it } from 'vitest'
 import { hmacHex } from './support/hmac.js'
-import { startTestServer } from './support/test-server.js'
+import { sql } from 'kysely'
+import { BACKENDS, startBackendServer, startOnSameData } from './support/backends.js'
+import { startTestServer, type TestServer } from './support/test-server.js'
 
 const dirs: string[] = []
 function freshDir(): string {
@@ -17,13 +19,26 @@ afterEach(() => {
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true })
 })
 
+/** Every byte of a SQLite data folder: the database, its WAL, the key file. */
 function allBytes(dir: string): string {
   return readdirSync(dir)
     .map((f) => readFileSync(join(dir, f)).toString('latin1'))
     .join('')
 }
 
-describe('data at rest', () => {
+/** Every row of every table of a PostgreSQL database, as text (bytea as hex). */
+async function allRows(server: TestServer): Promise<string> {
+  const db = server.running.data.db
+  const tables = await sql<{ name: string }>`SELECT table_name AS name FROM information_schema.tables WHERE table_schema = current_schema()`.execute(db)
+  let text = ''
+  for (const { name } of tables.rows) text += (await sql<{ row: string }>`SELECT t::text AS row FROM ${sql.table(name)} t`.execute(db)).rows.map((r) => r.row).join('\n')
+  return text
+}
+
+const verifiedAuth = (server: TestServer, appId: string, platform: string, secret: string) =>
+  server.request('POST', '/v1/messenger/auth', { body: { app_id: appId, platform, user_id: '1', user_hash: hmacHex(secret, '1') } })
+
+describe('data at rest in SQLite files', () => {
   it('stores no secret in clear: not in the database file, its WAL, or any encoding', async () => {
     const dir = freshDir()
     const server = await startTestServer({}, dir)
@@ -60,52 +75,84 @@ describe('data at rest', () => {
     }
   })
 
-  it('refuses to start when the master key does not open the existing data, and says what to do', async () => {
+  it('without VERITY_MASTER_KEY on data made with one, refuses and mints no key file that opens nothing', async () => {
     const dir = freshDir()
-    const key = randomBytes(32).toString('hex')
-    const server = await startTestServer({ VERITY_MASTER_KEY: key }, dir)
+    const server = await startTestServer({ VERITY_MASTER_KEY: randomBytes(32).toString('hex') }, dir)
     await server.createApp()
     await server.close({ keepData: true })
-    await expect(startTestServer({ VERITY_MASTER_KEY: randomBytes(32).toString('hex') }, dir)).rejects.toThrow(/does not open the secrets.*VERITY_MASTER_KEY/)
-    // Without the variable there is no key at all: refuse, and do not mint a key file that opens nothing.
     await expect(startTestServer({}, dir)).rejects.toThrow(/no master key.*VERITY_MASTER_KEY/)
     expect(readdirSync(dir)).not.toContain('master.key')
-    const again = await startTestServer({ VERITY_MASTER_KEY: key }, dir)
-    expect((await again.admin('GET', '/admin/v1/apps')).body.apps).toHaveLength(1)
-    await again.close({ keepData: true })
+  })
+})
+
+describe.each(BACKENDS)('data at rest (%s)', (backend) => {
+  it('stores no secret in clear, in any table or encoding', async () => {
+    const server = await startBackendServer(backend)
+    const app = await server.createApp()
+    await verifiedAuth(server, app.appId, 'web', app.secrets.web)
+    await server.running.events.flush()
+    try {
+      const stored = backend === 'sqlite' ? allBytes(server.dataDir) : await allRows(server)
+      expect(stored).toContain(app.appId) // the rows were read
+      for (const value of Object.values(app.secrets)) {
+        const raw = value.slice(4)
+        for (const form of [value, raw, Buffer.from(raw, 'hex').toString('latin1'), Buffer.from(value).toString('base64')]) expect(stored).not.toContain(form)
+      }
+    } finally {
+      await server.close()
+    }
+  })
+
+  it('refuses to start when the master key does not open the existing data, and says what to do', async () => {
+    const key = randomBytes(32).toString('hex')
+    const server = await startBackendServer(backend, { VERITY_MASTER_KEY: key })
+    await server.createApp()
+    await server.close({ keepData: true })
+    try {
+      await expect(startOnSameData(server, { VERITY_MASTER_KEY: randomBytes(32).toString('hex') })).rejects.toThrow(/does not open the secrets.*VERITY_MASTER_KEY/)
+      const again = await startOnSameData(server, { VERITY_MASTER_KEY: key })
+      expect((await again.admin('GET', '/admin/v1/apps')).body.apps).toHaveLength(1)
+      await again.close()
+    } finally {
+      rmSync(server.dataDir, { recursive: true, force: true })
+    }
   })
 
   it('keeps apps, secrets, enforcement and signing keys across a restart: tokens issued before still verify', async () => {
-    const dir = freshDir()
-    const first = await startTestServer({}, dir)
+    const first = await startBackendServer(backend)
     const app = await first.createApp()
     await first.admin('PATCH', `/admin/v1/apps/${app.appId}/platforms/ios`, { enforced: true })
-    const token = (await first.request('POST', '/v1/messenger/auth', { body: { app_id: app.appId, platform: 'web', user_id: '1', user_hash: hmacHex(app.secrets.web, '1') } })).body.access_token
+    const token = (await verifiedAuth(first, app.appId, 'web', app.secrets.web)).body.access_token
     await first.close({ keepData: true })
-    const second = await startTestServer({}, dir)
-    expect((await second.request('GET', '/v1/messenger/me', { token })).status).toBe(200)
-    const refused = await second.request('POST', '/v1/messenger/auth', { body: { app_id: app.appId, platform: 'ios', user_id: '1' } })
-    expect(refused.body.error.code).toBe('user_hash_missing')
-    const ok = await second.request('POST', '/v1/messenger/auth', { body: { app_id: app.appId, platform: 'ios', user_id: '1', user_hash: hmacHex(app.secrets.ios, '1') } })
-    expect(ok.body.user.verified).toBe(true)
-    await second.close({ keepData: true })
+    const second = await startOnSameData(first)
+    try {
+      expect((await second.request('GET', '/v1/messenger/me', { token })).status).toBe(200)
+      const refused = await second.request('POST', '/v1/messenger/auth', { body: { app_id: app.appId, platform: 'ios', user_id: '1' } })
+      expect([refused.status, refused.body.error.code]).toEqual([401, 'user_hash_missing'])
+      const ok = await verifiedAuth(second, app.appId, 'ios', app.secrets.ios)
+      expect(ok.body.user.verified).toBe(true)
+    } finally {
+      await second.close()
+      rmSync(first.dataDir, { recursive: true, force: true })
+    }
   })
 
   it('binds each ciphertext to its app: a secret row copied into another app does not verify there', async () => {
-    const dir = freshDir()
-    const server = await startTestServer({}, dir)
+    const server = await startBackendServer(backend)
     const a = await server.createApp('A')
     const b = await server.createApp('B')
+    const db = server.running.data.db
+    const stolen = await db.selectFrom('secrets').select('ciphertext').where('id', '=', a.secretIds.web).executeTakeFirstOrThrow()
+    await db.updateTable('secrets').set({ ciphertext: stolen.ciphertext }).where('id', '=', b.secretIds.web).execute()
     await server.close({ keepData: true })
-    const db = new SqliteDatabase(join(dir, 'verity.db'))
-    const stolen = db.prepare('SELECT ciphertext FROM secrets WHERE id = ?').get(a.secretIds.web) as { ciphertext: string }
-    db.prepare('UPDATE secrets SET ciphertext = ? WHERE id = ?').run(stolen.ciphertext, b.secretIds.web)
-    db.close()
-    const restarted = await startTestServer({}, dir)
-    await restarted.admin('PATCH', `/admin/v1/apps/${b.appId}/platforms/web`, { enforced: true })
-    const res = await restarted.request('POST', '/v1/messenger/auth', { body: { app_id: b.appId, platform: 'web', user_id: '1', user_hash: hmacHex(a.secrets.web, '1') } })
-    expect(res.status).toBe(401)
-    expect(res.body.error.code).toBe('user_hash_invalid')
-    await restarted.close({ keepData: true })
+    const restarted = await startOnSameData(server)
+    try {
+      await restarted.admin('PATCH', `/admin/v1/apps/${b.appId}/platforms/web`, { enforced: true })
+      const res = await verifiedAuth(restarted, b.appId, 'web', a.secrets.web)
+      expect([res.status, res.body.error.code]).toEqual([401, 'user_hash_invalid'])
+    } finally {
+      await restarted.close()
+      rmSync(server.dataDir, { recursive: true, force: true })
+    }
   })
 })

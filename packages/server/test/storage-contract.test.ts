@@ -1,29 +1,21 @@
 // One storage contract, run against SQLite and a real PostgreSQL (test/global-postgres.ts): the
 // same HTTP behaviour and the same repository results on both, including under concurrency.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { randomBytes } from 'node:crypto'
 import { currentRevision } from '../src/storage/config-change.js'
 import { hmacHex } from './support/hmac.js'
-import { freshPostgresDatabase } from './support/postgres-database.js'
-import { startTestServer, type TestServer } from './support/test-server.js'
+import { BACKENDS, startBackendServer, startOnSameData } from './support/backends.js'
+import type { TestServer } from './support/test-server.js'
 
 const RFC3339_UTC = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/
-const MASTER_KEY = randomBytes(32).toString('hex')
 
-describe.each(['sqlite', 'postgres'] as const)('storage contract on %s', (backend) => {
+describe.each(BACKENDS)('storage contract on %s', (backend) => {
   let a: TestServer
   /** On PostgreSQL a second instance on the same database; on SQLite the same instance. */
   let b: TestServer
 
   beforeAll(async () => {
-    if (backend === 'postgres') {
-      const env = { DATABASE_URL: await freshPostgresDatabase(), VERITY_MASTER_KEY: MASTER_KEY }
-      a = await startTestServer(env)
-      b = await startTestServer(env)
-    } else {
-      a = await startTestServer({ VERITY_MASTER_KEY: MASTER_KEY })
-      b = a
-    }
+    a = await startBackendServer(backend)
+    b = backend === 'postgres' ? await startOnSameData(a) : a
   })
   afterAll(async () => {
     if (b && b !== a) await b.close()

@@ -43,6 +43,7 @@ import { GuessGuard } from '../limits/guess-guard.js'
 import { RateWindow } from '../limits/rate-window.js'
 import { openFailureLimit } from './open-failure-limit.js'
 import { DiagnosisBudget, type DiagnosisBudgetOptions } from '../diagnosis/work-budget.js'
+import { trackConnections } from './connection-drain.js'
 import { openVerityData, type VerityData } from './open-verity-data.js'
 import { VERSION } from './version.js'
 import { TrustedProxies } from '../network/client-address.js'
@@ -301,6 +302,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     void handler(req, res)
   })
   server.on('clientError', (error: NodeJS.ErrnoException, socket) => answerClientError(error, socket, logger))
+  const connections = trackConnections(server)
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)
     server.listen(config.port, config.host, () => resolve())
@@ -327,7 +329,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
       // Live streams never finish on their own: end them first, or draining waits out the grace period.
       eventStreams.closeAll()
       const drained = new Promise<void>((resolve) => server.close(() => resolve()))
-      server.closeIdleConnections()
+      connections.drain()
       const grace = setTimeout(() => server.closeAllConnections(), options.shutdownGraceMs ?? 20_000)
       await drained
       clearTimeout(grace)

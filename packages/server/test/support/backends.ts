@@ -34,3 +34,20 @@ export async function startBackendServer(
 ): Promise<TestServer> {
   return startTestServer({ ...(await backendEnv(backend)), ...env }, undefined, options)
 }
+
+/**
+ * A second server on the data of `server` (its SQLite folder, or its PostgreSQL database with the
+ * same master key), as a second instance behind a load balancer or a restart would see it.
+ */
+export function startOnSameData(server: TestServer, env: Record<string, string> = {}, options?: Parameters<typeof startTestServer>[2]): Promise<TestServer> {
+  const { databaseUrl, masterKey } = server.config
+  if (databaseUrl === null) return startTestServer(env, server.dataDir, options)
+  return startTestServer({ DATABASE_URL: databaseUrl, ...(masterKey && { VERITY_MASTER_KEY: masterKey.toString('hex') }), ...env }, undefined, options)
+}
+
+/** How the `verity` CLI reaches the data of `server`: --data-dir, or --database-url with the master key. */
+export function cliDataFor(server: TestServer): { args: string[]; env: Record<string, string> } {
+  const { databaseUrl, masterKey } = server.config
+  if (databaseUrl === null) return { args: ['--data-dir', server.dataDir], env: {} }
+  return { args: ['--database-url', databaseUrl], env: masterKey ? { VERITY_MASTER_KEY: masterKey.toString('hex') } : {} }
+}

@@ -32,7 +32,7 @@ export interface TestServer {
 export async function startTestServer(
   env: Record<string, string> = {},
   dataDir?: string,
-  options: { logLines?: string[]; diagnosisBudget?: StartOptions['diagnosisBudget']; retentionIntervalMs?: number } = {},
+  options: { logLines?: string[]; diagnosisBudget?: StartOptions['diagnosisBudget']; retentionIntervalMs?: number; shutdownGraceMs?: number } = {},
 ): Promise<TestServer> {
   const dir = dataDir ?? mkdtempSync(join(tmpdir(), 'verity-test-'))
   const config = parseServerConfig({ port: '0', dataDir: dir }, { VERITY_ADMIN_KEY: TEST_ADMIN_KEY, ...env })
@@ -44,7 +44,7 @@ export async function startTestServer(
   const running = await startServer(config, {
     logger,
     announce: () => {},
-    shutdownGraceMs: 2_000,
+    shutdownGraceMs: options.shutdownGraceMs ?? 2_000,
     onReply: checkReplyAgainstSchema,
     ...(options.diagnosisBudget && { diagnosisBudget: options.diagnosisBudget }),
     ...(options.retentionIntervalMs !== undefined && { retentionIntervalMs: options.retentionIntervalMs }),

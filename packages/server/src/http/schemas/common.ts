@@ -14,7 +14,16 @@ export const identifierSchema = z
   // The check above counts code points; these keywords say the same to OpenAPI readers.
   .meta({ minLength: 1, maxLength: 255, pattern: '^[^\\u0000-\\u001f\\u007f-\\u009f]*$', description: 'Exact bytes are hashed: no trimming, no case folding.' })
 
-export const shortText = (max: number) => z.string().max(max, `must be at most ${max} characters`)
+/**
+ * Short free text the server stores (versions, device ids). No control characters: PostgreSQL text
+ * holds no NUL, and one such value would fail the statistics write of every attempt batched with it.
+ */
+export const shortText = (max: number) =>
+  z
+    .string()
+    .max(max, `must be at most ${max} characters`)
+    .regex(/^[^\u0000-\u001f\u007f-\u009f]*$/, 'must not contain control characters')
+    .refine((value) => value.isWellFormed(), 'must be valid Unicode text (no lone surrogates)')
 
 export const errorSchema = z
   .object({
