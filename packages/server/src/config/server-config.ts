@@ -51,6 +51,8 @@ export interface ServerConfig extends StorageConfig {
   /** When set, GET /metrics needs `Authorization: Bearer <this>` (VERITY_METRICS_TOKEN). */
   readonly metricsToken: string | null
   readonly limits: AbuseLimits
+  /** VERITY_JWKS_ALLOW_HTTP=1: JWKS URLs may be http:// and reach any address (development only). */
+  readonly jwksAllowHttp: boolean
 }
 
 /** Values from command-line flags; undefined means "not given", so the environment decides. */
@@ -137,6 +139,7 @@ export function parseServerConfig(flags: ConfigFlags, env: Env, cwd = process.cw
     fail('metrics token', null, 'VERITY_METRICS_TOKEN', `it must be at least 16 characters (it has ${metricsSrc.value.length}); make one with \`openssl rand -hex 16\``)
   }
   const limits = parseAbuseLimits(env)
+  const jwksAllowHttp = parseJwksAllowHttp(env)
   return Object.freeze({
     ...storage,
     port,
@@ -149,7 +152,16 @@ export function parseServerConfig(flags: ConfigFlags, env: Env, cwd = process.cw
     configMaxAgeMs,
     metricsToken: metricsSrc?.value ?? null,
     limits,
+    jwksAllowHttp,
   })
+}
+
+/** VERITY_JWKS_ALLOW_HTTP: 1 or 0 (unset is 0). The CLI reads it too, for `verity keys add --jwks-url`. */
+export function parseJwksAllowHttp(env: Env): boolean {
+  const src = pick(undefined, null, env, 'VERITY_JWKS_ALLOW_HTTP')
+  if (!src) return false
+  if (src.value !== '1' && src.value !== '0') fail('JWKS http setting', null, 'VERITY_JWKS_ALLOW_HTTP', `"${src.value}" from ${src.origin} must be 1 (allow http:// and private addresses, for development) or 0`)
+  return src.value === '1'
 }
 
 function parseAbuseLimits(env: Env): AbuseLimits {

@@ -19,12 +19,29 @@ export const ERROR_CATALOGUE = {
   token_expired: { status: 401, message: 'The access token has expired. Authenticate again.' },
   unauthorized: { status: 401, message: 'A valid admin key is required: Authorization: Bearer <admin key>.' },
   verification_required: { status: 403, message: 'This action needs a verified user.' },
+  public_key_private: {
+    status: 400,
+    message: 'This JWK holds a private key: register its public half only, and keep the private key on your server.',
+  },
+  public_key_unsupported: {
+    status: 400,
+    message: 'This key type is not supported: register an EC P-256 key (ES256) or an Ed25519 key (EdDSA).',
+  },
+  public_key_invalid: { status: 400, message: 'The JWK is not a valid public key with a kid.' },
+  jwks_url_invalid: {
+    status: 400,
+    message: 'The JWKS URL is not acceptable (https only, no private or loopback address), or it did not answer with a JWKS.',
+  },
   app_not_found: { status: 404, message: 'No app has this id.' },
   not_found: { status: 404, message: 'Not found.' },
   method_not_allowed: { status: 405, message: 'This method is not allowed on this path.' },
   last_active_secret: {
     status: 409,
     message: 'This is the only active secret of the platform. Rotate (create a new secret) before revoking it.',
+  },
+  public_key_exists: {
+    status: 409,
+    message: 'This platform already has a public key with this kid, or already uses this JWKS URL, or has the most public keys it may have.',
   },
   signed_attribute: {
     status: 409,

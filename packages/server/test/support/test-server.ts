@@ -31,7 +31,7 @@ export interface TestServer {
 export async function startTestServer(
   env: Record<string, string> = {},
   dataDir?: string,
-  options: { logLines?: string[]; diagnosisBudget?: StartOptions['diagnosisBudget'] } = {},
+  options: { logLines?: string[]; diagnosisBudget?: StartOptions['diagnosisBudget']; jwksClock?: StartOptions['jwksClock'] } = {},
 ): Promise<TestServer> {
   const dir = dataDir ?? mkdtempSync(join(tmpdir(), 'verity-test-'))
   const config = parseServerConfig({ port: '0', dataDir: dir }, { VERITY_ADMIN_KEY: TEST_ADMIN_KEY, ...env })
@@ -45,6 +45,7 @@ export async function startTestServer(
     announce: () => {},
     shutdownGraceMs: 2_000,
     ...(options.diagnosisBudget && { diagnosisBudget: options.diagnosisBudget }),
+    ...(options.jwksClock && { jwksClock: options.jwksClock }),
   })
 
   const request: TestServer['request'] = async (method, path, options = {}) => {
