@@ -71,7 +71,7 @@ export const DIAGNOSIS_ADVICE: Readonly<Record<Diagnosis, DiagnosisAdvice>> = {
   },
   unknown_public_key: {
     found: "The identity token is signed with ES256 or EdDSA but its `kid` names none of this platform's public keys (or it has no `kid`).",
-    fix: 'Put the `kid` of a registered key in the token header, and register the key (`verity keys list --app ID --platform P` shows them) on the platform the messenger reports.',
+    fix: 'Put the `kid` of a registered key in the token header, and register the key (`verity keys public list --app ID --platform P` shows them) on the platform the messenger reports.',
   },
   public_key_signature: {
     found: "The identity token's signature does not verify with the public key its `kid` names: it was signed with another private key, or altered after signing.",
