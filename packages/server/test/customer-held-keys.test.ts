@@ -204,6 +204,22 @@ describe.each(BACKENDS)('customer-held keys (%s)', (backend) => {
     expect(await diagnosisOf('jwks-made-up-0')).toBe('unknown_public_key')
   })
 
+  it('refuses a JWKS URL whose answer is too large, holds no usable key, or redirects too often', async () => {
+    const bad = createServer((req, res) => {
+      if (req.url === '/big') res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys: [], padding: 'x'.repeat(70 * 1024) }))
+      else if (req.url === '/rsa-only') res.end(JSON.stringify({ keys: [{ ...(generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey.export({ format: 'jwk' }) as object), kid: 'r' }] }))
+      else if (req.url === '/not-json') res.end('<html>')
+      else res.writeHead(302, { location: `/hop${Number(req.url!.slice(4) || 0) + 1}` }).end()
+    })
+    await new Promise<void>((resolve) => bad.listen(0, '127.0.0.1', resolve))
+    const origin = `http://127.0.0.1:${(bad.address() as AddressInfo).port}`
+    for (const path of ['/big', '/rsa-only', '/not-json', '/hop0']) {
+      const res = await server.admin('POST', `${base()}/android/public-keys`, { jwks_url: `${origin}${path}` })
+      expectError(res, 400, 'jwks_url_invalid')
+    }
+    await new Promise<void>((resolve) => bad.close(() => resolve()))
+  })
+
   it('keeps fetched keys working through an outage of the JWKS URL for 24 hours, then refuses as jwks_unreachable', async () => {
     const key = keyPair('ES256', 'outage-es')
     jwks.keys = [key.jwk]

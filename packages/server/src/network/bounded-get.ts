@@ -34,7 +34,8 @@ export interface BoundedGetResult {
 
 /**
  * The scheme and literal-address rules for a URL, before any connection: what registration checks
- * and what every redirect is checked against again. Null when acceptable.
+ * and what every redirect is checked against again. Null when acceptable. A name (localhost
+ * included) is judged by what it resolves to, at connection time.
  */
 export function urlProblem(url: URL, options: Pick<BoundedGetOptions, 'allowHttp' | 'isAllowedAddress'>): string | null {
   if (url.protocol !== 'https:' && !(options.allowHttp && url.protocol === 'http:')) {
@@ -43,9 +44,6 @@ export function urlProblem(url: URL, options: Pick<BoundedGetOptions, 'allowHttp
   if (url.username !== '' || url.password !== '') return 'the URL must not carry a user name or password'
   const host = url.hostname.replace(/^\[|\]$/g, '')
   if (isIP(host) !== 0 && !options.isAllowedAddress(host)) return `the address ${host} is loopback, link-local, private or reserved`
-  if (host === 'localhost' || host.endsWith('.localhost')) {
-    if (!options.isAllowedAddress('127.0.0.1')) return 'the URL names this machine (localhost)'
-  }
   return null
 }
 
@@ -65,7 +63,7 @@ export async function boundedGet(target: string, options: BoundedGetOptions): Pr
   }
   for (let redirects = 0; ; redirects++) {
     const problem = urlProblem(url, options)
-    if (problem) throw new BoundedGetError(problem.includes('address') || problem.includes('localhost') ? 'address' : 'scheme', problem)
+    if (problem) throw new BoundedGetError(problem.startsWith('the address') ? 'address' : 'scheme', problem)
     const response = await send(url, options, deadline)
     const status = response.statusCode ?? 0
     if ([301, 302, 303, 307, 308].includes(status)) {
@@ -129,16 +127,18 @@ function readBody(response: IncomingMessage, maxBytes: number, deadline: AbortSi
   return new Promise((resolve, reject) => {
     const declared = Number(response.headers['content-length'])
     if (Number.isFinite(declared) && declared > maxBytes) {
+      reject(new BoundedGetError('size', `the body is larger than ${maxBytes} bytes`))
       response.destroy()
-      return reject(new BoundedGetError('size', `the body is larger than ${maxBytes} bytes`))
+      return
     }
     const chunks: Buffer[] = []
     let size = 0
     response.on('data', (chunk: Buffer) => {
       size += chunk.length
       if (size > maxBytes) {
-        response.destroy()
+        // Rejected before the socket is destroyed: the close that follows must not be the reason.
         reject(new BoundedGetError('size', `the body is larger than ${maxBytes} bytes`))
+        response.destroy()
         return
       }
       chunks.push(chunk)

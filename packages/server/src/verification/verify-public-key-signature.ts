@@ -14,7 +14,7 @@ export function algorithmMatches(alg: unknown, key: VerifyingPublicKey): boolean
 /**
  * Whether the compact JWS is signed by this public key with the one algorithm the key's type
  * allows. The `alg` header must name that algorithm; it never chooses how to verify. The signature
- * must be exactly 64 bytes of unpadded base64url, as a signer produces it: no DER, no padding.
+ * must be exactly 64 bytes of canonical unpadded base64url, as a signer produces it: no DER, no padding.
  */
 export function verifyPublicKeySignature(token: string, alg: unknown, key: VerifyingPublicKey): boolean {
   if (!algorithmMatches(alg, key)) return false
@@ -22,6 +22,9 @@ export function verifyPublicKeySignature(token: string, alg: unknown, key: Verif
   const signatureSegment = token.slice(last + 1)
   if (signatureSegment.length !== SIGNATURE_CHARACTERS || !BASE64URL.test(signatureSegment)) return false
   const signature = Buffer.from(signatureSegment, 'base64url')
+  // Only the canonical encoding: the last character's spare bits must be zero, so one signature
+  // has one spelling.
+  if (signature.toString('base64url') !== signatureSegment) return false
   const input = Buffer.from(token.slice(0, last), 'ascii')
   if (key.algorithm === 'ES256') return verify('sha256', input, { key: key.key, dsaEncoding: 'ieee-p1363' }, signature)
   return verify(null, input, key.key, signature)
