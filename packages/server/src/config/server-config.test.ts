@@ -8,6 +8,12 @@ describe('parseServerConfig', () => {
     expect(Object.isFrozen(config)).toBe(true)
   })
 
+  it('allows http JWKS URLs only with VERITY_JWKS_ALLOW_HTTP=1', () => {
+    expect(parseServerConfig({}, {}).jwksAllowHttp).toBe(false)
+    expect(parseServerConfig({}, { VERITY_JWKS_ALLOW_HTTP: '0' }).jwksAllowHttp).toBe(false)
+    expect(parseServerConfig({}, { VERITY_JWKS_ALLOW_HTTP: '1' }).jwksAllowHttp).toBe(true)
+  })
+
   it('flags win over the environment', () => {
     expect(parseServerConfig({ port: '9000' }, { PORT: '7000' }).port).toBe(9000)
     expect(parseServerConfig({}, { PORT: '7000' }).port).toBe(7000)
@@ -22,6 +28,7 @@ describe('parseServerConfig', () => {
     [{}, { VERITY_FAILURE_LIMIT: '0' }, /VERITY_FAILURE_LIMIT/],
     [{ databaseUrl: 'mysql://x' }, {}, /--database-url or DATABASE_URL/],
     [{ logLevel: 'loud' }, {}, /--log-level or LOG_LEVEL/],
+    [{}, { VERITY_JWKS_ALLOW_HTTP: 'yes' }, /must be 1 .* or 0.*Set VERITY_JWKS_ALLOW_HTTP/],
   ])('refuses %j %j with a message naming the flag and variable', (flags, env, message) => {
     expect(() => parseServerConfig(flags, env)).toThrow(message)
   })
