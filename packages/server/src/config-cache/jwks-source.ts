@@ -27,6 +27,8 @@ export class JwksSource {
   readonly #fetch: FetchJwks
   readonly #now: () => number
   readonly #logger: Logger
+  /** The URL as logs show it: without its query, which may carry a credential of the customer's. */
+  readonly #logUrl: string
   #keys = new Map<string, VerifyingPublicKey>()
   #fetchedAt = -Infinity
   #freshUntil = -Infinity
@@ -40,6 +42,7 @@ export class JwksSource {
     this.#fetch = deps.fetch
     this.#now = deps.now
     this.#logger = deps.logger
+    this.#logUrl = url.replace(/[?#].*$/, '')
   }
 
   lookup(kid: string): PublicKeyLookup {
@@ -69,13 +72,13 @@ export class JwksSource {
           // Counted from when the fetch started: the answer is at least that old.
           this.#fetchedAt = now
           this.#freshUntil = now + maxAgeMs
-          if (this.#lastError !== null) this.#logger.info({ publicKeyId: this.registrationId, url: this.url }, 'the JWKS URL answers again')
+          if (this.#lastError !== null) this.#logger.info({ publicKeyId: this.registrationId, url: this.#logUrl }, 'the JWKS URL answers again')
           this.#lastError = null
         },
         (error: unknown) => {
           const message = error instanceof Error ? error.message : String(error)
           if (this.#lastError === null) {
-            this.#logger.warn({ publicKeyId: this.registrationId, url: this.url, reason: message }, 'the JWKS URL cannot be fetched; its last keys keep working for 24 hours after they were fetched')
+            this.#logger.warn({ publicKeyId: this.registrationId, url: this.#logUrl, reason: message }, 'the JWKS URL cannot be fetched; its last keys keep working for 24 hours after they were fetched')
           }
           this.#lastError = message
         },

@@ -4,6 +4,7 @@ import type { PlatformPublicKeys, VerifyingPublicKey } from './platform-public-k
 import { isJwkProblem, readPublicJwk } from './public-jwk.js'
 import { verifyIdentityToken } from './verify-identity-token.js'
 
+const B64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'
 const part = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url')
 /** An independent ES256/EdDSA signer on node:crypto. */
 function signWith(privateKey: KeyObject, header: Record<string, unknown>, payload: Record<string, unknown>): string {
@@ -71,7 +72,8 @@ describe('verifyIdentityToken with customer-held keys', () => {
       [hs256(es.publicKey.export({ format: 'pem', type: 'spki' }) as string), 'algorithm'],
       [hs256(es.publicKey.export({ format: 'der', type: 'spki' })), 'algorithm'],
       [`${h}.${part({ ...claims, user_id: '43' })}.${s}`, 'public_key_signature'],
-      [`${h}.${p}.${s.slice(0, -1)}A`, 'public_key_signature'],
+      // The same 64 bytes, spelt with a spare bit set in the last character: not canonical.
+      [`${h}.${p}.${s.slice(0, -1)}${B64URL[B64URL.indexOf(s.at(-1)!) + 1]}`, 'public_key_signature'],
       [`${h}.${p}.${s}AA`, 'public_key_signature'],
       [`${h}.${p}.`, 'public_key_signature'],
       [signWith(es.privateKey, { alg: 'ES256' }, claims), 'unknown_public_key'],
