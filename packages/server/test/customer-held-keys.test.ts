@@ -183,11 +183,14 @@ describe.each(BACKENDS)('customer-held keys (%s)', (backend) => {
     const a = keyPair('ES256', 'jwks-es')
     const b = keyPair('EdDSA', 'jwks-ed')
     jwks.keys = [a.jwk, b.jwk, { ...(generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey.export({ format: 'jwk' }) as object), kid: 'rsa-skipped' }]
+    const beforeRegistration = jwks.requests
     const added = await server.admin('POST', `${base()}/ios/public-keys`, { jwks_url: jwksUrl })
     expect(added.status, JSON.stringify(added.body)).toBe(201)
     expect(added.body.public_key).toMatchObject({ kind: 'jwks_url', jwks_url: jwksUrl, kid: null, alg: null, jwk: null })
     expect((await auth('ios', tokenOf(a, 'jwks-1'))).status).toBe(200)
     expect((await auth('ios', tokenOf(b, 'jwks-2'))).status).toBe(200)
+    // The fetch that checked the URL at registration is the one the cache serves from.
+    expect(jwks.requests).toBe(beforeRegistration + 1)
     const listed = (await server.admin('GET', `${base()}/ios/public-keys`)).body.public_keys
     expect(listed[0].jwks).toMatchObject({ kids: ['jwks-es', 'jwks-ed'], last_error: null })
 

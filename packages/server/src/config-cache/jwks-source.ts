@@ -1,6 +1,6 @@
 import type { Logger } from 'pino'
 import type { PublicKeyLookup, VerifyingPublicKey } from '../verification/platform-public-keys.js'
-import { MAX_JWKS_MAX_AGE_MS, type FetchJwks } from './fetch-jwks.js'
+import { MAX_JWKS_MAX_AGE_MS, type FetchedJwks, type FetchJwks } from './fetch-jwks.js'
 
 /** An unknown kid refetches a JWKS at most this often (API.md). */
 export const JWKS_REFETCH_INTERVAL_MS = 60_000
@@ -65,16 +65,8 @@ export class JwksSource {
     this.#lastAttemptAt = now
     this.#inFlight = this.#fetch(this.url)
       .then(
-        ({ keys, maxAgeMs }) => {
-          const next = new Map<string, VerifyingPublicKey>()
-          for (const key of keys) next.set(key.kid, { registrationId: this.registrationId, kid: key.kid, algorithm: key.algorithm, key: key.key })
-          this.#keys = next
-          // Counted from when the fetch started: the answer is at least that old.
-          this.#fetchedAt = now
-          this.#freshUntil = now + maxAgeMs
-          if (this.#lastError !== null) this.#logger.info({ publicKeyId: this.registrationId, url: this.#logUrl }, 'the JWKS URL answers again')
-          this.#lastError = null
-        },
+        // Counted from when the fetch started: the answer is at least that old.
+        (fetched) => this.#accept(fetched, now),
         (error: unknown) => {
           const message = error instanceof Error ? error.message : String(error)
           if (this.#lastError === null) {
@@ -87,6 +79,22 @@ export class JwksSource {
         this.#inFlight = null
       })
     return this.#inFlight
+  }
+
+  /** The answer of a fetch made elsewhere (registration's), as if this source had made it at `at`. */
+  seed(fetched: FetchedJwks, at: number): void {
+    this.#lastAttemptAt = at
+    this.#accept(fetched, at)
+  }
+
+  #accept({ keys, maxAgeMs }: FetchedJwks, at: number): void {
+    const next = new Map<string, VerifyingPublicKey>()
+    for (const key of keys) next.set(key.kid, { registrationId: this.registrationId, kid: key.kid, algorithm: key.algorithm, key: key.key })
+    this.#keys = next
+    this.#fetchedAt = at
+    this.#freshUntil = at + maxAgeMs
+    if (this.#lastError !== null) this.#logger.info({ publicKeyId: this.registrationId, url: this.#logUrl }, 'the JWKS URL answers again')
+    this.#lastError = null
   }
 
   status(): JwksStatus {

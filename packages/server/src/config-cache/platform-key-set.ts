@@ -2,7 +2,7 @@ import type { Logger } from 'pino'
 import type { StoredPublicKey } from '../storage/public-key-repository.js'
 import type { PlatformPublicKeys, PublicKeyLookup, VerifyingPublicKey } from '../verification/platform-public-keys.js'
 import { isJwkProblem, readPublicJwk } from '../verification/public-jwk.js'
-import type { FetchJwks } from './fetch-jwks.js'
+import type { FetchedJwks, FetchJwks } from './fetch-jwks.js'
 import { JwksSource } from './jwks-source.js'
 
 /**
@@ -17,7 +17,7 @@ export class JwksRegistry {
     this.#deps = { fetch: deps.fetch, now: deps.now ?? Date.now, logger: deps.logger }
   }
 
-  /** The source of a registration; a new one starts its first fetch at once. */
+  /** The source of a registration; a new one starts its first fetch at once, unless seeded. */
   source(registrationId: string, url: string): JwksSource {
     let source = this.#sources.get(registrationId)
     if (!source || source.url !== url) {
@@ -26,6 +26,14 @@ export class JwksRegistry {
       void source.refetch()
     }
     return source
+  }
+
+  /** A registration's own fetch (the one that checked the URL), so the source need not repeat it. */
+  seed(registrationId: string, url: string, fetched: FetchedJwks): void {
+    if (this.#sources.has(registrationId)) return
+    const source = new JwksSource(registrationId, url, this.#deps)
+    source.seed(fetched, this.#deps.now())
+    this.#sources.set(registrationId, source)
   }
 
   get(registrationId: string): JwksSource | undefined {

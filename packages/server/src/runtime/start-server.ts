@@ -207,6 +207,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     fetchJwks,
     allowHttp: config.jwksAllowHttp,
     jwksStatus: (id) => jwks.get(id)?.status(),
+    onJwksFetched: (id, url, fetched) => jwks.seed(id, url, fetched),
     onChange: async () => {
       await cache.refresh()
       await options.onConfigChange?.()

@@ -3,7 +3,7 @@ import { newId } from '../crypto/random-ids.js'
 import { VerityError } from '../errors/verity-error.js'
 import { isPublicAddress } from '../network/address-policy.js'
 import { urlProblem } from '../network/bounded-get.js'
-import type { FetchJwks } from '../config-cache/fetch-jwks.js'
+import type { FetchedJwks, FetchJwks } from '../config-cache/fetch-jwks.js'
 import type { JwksStatus } from '../config-cache/jwks-source.js'
 import type { AppRepository } from '../storage/app-repository.js'
 import { changeConfig } from '../storage/config-change.js'
@@ -37,6 +37,8 @@ export interface PublicKeysDeps {
   /** VERITY_JWKS_ALLOW_HTTP: http:// and any address, for development. */
   readonly allowHttp: boolean
   readonly onChange: () => Promise<void>
+  /** Hands the registration's fetch to this process's cache, so it is not fetched twice; absent in the CLI. */
+  readonly onJwksFetched?: (registrationId: string, url: string, fetched: FetchedJwks) => void
   /** What this process knows of a JWKS URL (the server's cache); absent in the CLI. */
   readonly jwksStatus?: (registrationId: string) => JwksStatus | undefined
   readonly now?: () => Date
@@ -77,8 +79,10 @@ export class PublicKeys {
       }
       await publicKeyRows.insert(trx, entry, now.toISOString())
     })
+    if (entry.fetched) this.#deps.onJwksFetched?.(id, entry.jwksUrl!, entry.fetched)
     await this.#deps.onChange()
-    return this.#view({ ...entry, createdAt: now.toISOString() })
+    const { fetched: _, ...stored } = entry
+    return this.#view({ ...stored, createdAt: now.toISOString() })
   }
 
   async list(appId: string, platform: Platform): Promise<PublicKeyView[]> {
@@ -98,7 +102,7 @@ export class PublicKeys {
   #readJwk(id: string, appId: string, platform: Platform, jwk: unknown) {
     const read = readPublicJwk(jwk)
     if (isJwkProblem(read)) throw new VerityError(read.code, read.message)
-    return { id, appId, platform, kid: read.kid, algorithm: read.algorithm, jwk: read.jwk, jwksUrl: null }
+    return { id, appId, platform, kid: read.kid, algorithm: read.algorithm, jwk: read.jwk, jwksUrl: null, fetched: null }
   }
 
   /** Checked as every fetch is, then fetched once, so a wrong URL is said now rather than at the first login. */
@@ -122,7 +126,7 @@ export class PublicKeys {
     if (fetched.keys.length === 0) {
       throw new VerityError('jwks_url_invalid', `The JWKS has no usable key: Verity reads EC P-256 (ES256) and Ed25519 (EdDSA) signing keys with a kid${fetched.skipped > 0 ? `, and skipped ${fetched.skipped}` : ''}.`)
     }
-    return { id, appId, platform, kid: null, algorithm: null, jwk: null, jwksUrl: url.href }
+    return { id, appId, platform, kid: null, algorithm: null, jwk: null, jwksUrl: url.href, fetched }
   }
 
   #view(key: StoredPublicKey): PublicKeyView {
