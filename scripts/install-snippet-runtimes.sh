@@ -25,6 +25,7 @@ PACKAGES=(
   perl                                  # Perl (Digest::SHA is a core module)
   openssl bash                          # shell
   python3                               # Python
+  python3-cryptography                  # Python: the ES256 identity-token snippet (customer-held keys)
   kotlin                                # Kotlin (Debian's kotlinc; runs on the JDK below)
   mono-mcs mono-runtime                 # C# (Mono's compiler and runtime; .NET itself is not in Debian)
   lua5.4 lua-luaossl                    # Lua (luaossl's openssl.hmac)

@@ -5,5 +5,6 @@
  */
 
 export { signIdentityToken } from './sign-identity-token.js'
+export type { IdentityTokenKey } from './lib/token-signer.js'
 export type { Identity, SignIdentityTokenOptions, TokenIdentity } from './types.js'
 export { userHash } from './user-hash.js'

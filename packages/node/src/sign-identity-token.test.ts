@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process'
-import { createHmac, timingSafeEqual } from 'node:crypto'
+import { createHmac, generateKeyPairSync, timingSafeEqual, verify, type KeyObject } from 'node:crypto'
 
 import { describe, expect, it } from 'vitest'
 
@@ -221,5 +221,49 @@ describe('signIdentityToken', () => {
       expect(call(secret, { userId: '42' }, options)).toThrow(TypeError)
       expect(call(secret, { userId: '42' }, options)).toThrow(message)
     })
+  })
+})
+
+describe('signIdentityToken with a private key (customer-held keys)', () => {
+  const es = generateKeyPairSync('ec', { namedCurve: 'P-256' })
+  const ed = generateKeyPairSync('ed25519')
+  const options = { expiresIn: 60, now, keyId: 'key-2030' }
+
+  /** Verifies with node:crypto's own verify, as the server does, independently of the signer. */
+  function verifiesWith(token: string, publicKey: KeyObject): boolean {
+    const { signingInput, signature } = decode(token)
+    const data = Buffer.from(signingInput)
+    return publicKey.asymmetricKeyType === 'ec'
+      ? verify('sha256', data, { key: publicKey, dsaEncoding: 'ieee-p1363' }, signature)
+      : verify(null, data, publicKey, signature)
+  }
+
+  it.each([
+    ['an EC P-256 KeyObject', es.privateKey, es.publicKey, 'ES256'],
+    ['an EC P-256 PEM (PKCS#8)', es.privateKey.export({ format: 'pem', type: 'pkcs8' }) as string, es.publicKey, 'ES256'],
+    ['an EC P-256 PEM (SEC1, as openssl ecparam writes it)', es.privateKey.export({ format: 'pem', type: 'sec1' }) as string, es.publicKey, 'ES256'],
+    ['a private EC JWK', es.privateKey.export({ format: 'jwk' }), es.publicKey, 'ES256'],
+    ['an Ed25519 KeyObject', ed.privateKey, ed.publicKey, 'EdDSA'],
+    ['an Ed25519 PEM', ed.privateKey.export({ format: 'pem', type: 'pkcs8' }) as string, ed.publicKey, 'EdDSA'],
+    ['a private Ed25519 JWK', ed.privateKey.export({ format: 'jwk' }), ed.publicKey, 'EdDSA'],
+  ] as const)('signs with %s, the algorithm following from the key', (_, key, publicKey, alg) => {
+    const token = signIdentityToken(key, { userId: '42', attributes: { plan: 'pro' } }, options)
+    const { header, payload, signature } = decode(token)
+    expect(header).toEqual({ alg, typ: 'JWT', kid: 'key-2030' })
+    expect(payload).toEqual({ user_id: '42', attributes: { plan: 'pro' }, iat: nowSeconds, exp: nowSeconds + 60 })
+    expect(signature).toHaveLength(64)
+    expect(verifiesWith(token, publicKey)).toBe(true)
+  })
+
+  it('refuses public keys, other key types and curves, and a private key without keyId', () => {
+    const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 })
+    const p384 = generateKeyPairSync('ec', { namedCurve: 'P-384' })
+    expect(() => signIdentityToken(es.publicKey as never, { userId: '42' }, options)).toThrow(/public key/)
+    expect(() => signIdentityToken(es.publicKey.export({ format: 'pem', type: 'spki' }) as string, { userId: '42' }, options)).toThrow(/not a private key/)
+    expect(() => signIdentityToken(es.publicKey.export({ format: 'jwk' }), { userId: '42' }, options)).toThrow(/has no "d"/)
+    expect(() => signIdentityToken(rsa.privateKey, { userId: '42' }, options)).toThrow(/rsa key cannot sign/)
+    expect(() => signIdentityToken(p384.privateKey, { userId: '42' }, options)).toThrow(/P-256/)
+    expect(() => signIdentityToken(es.privateKey, { userId: '42' }, { expiresIn: 60 })).toThrow(/keyId is required/)
+    expect(() => signIdentityToken([] as never, { userId: '42' }, options)).toThrow(/key must be a platform secret/)
   })
 })

@@ -11,6 +11,7 @@ const EXPECTED: Record<AdminAction, readonly string[]> = {
   'secrets.read': ['owner', 'admin'],
   'secrets.rotate': ['owner', 'admin'],
   'secrets.revoke': ['owner', 'admin'],
+  'keys.manage': ['owner', 'admin'],
   'rollout.read': ['owner', 'admin'],
   'failures.read': ['owner', 'admin'],
   'audit.read': ['owner', 'admin'],
@@ -37,6 +38,6 @@ describe('isAllowed', () => {
     for (const action of ['apps.read', 'secrets.read', 'platforms.enforce', 'audit.read', 'failures.read', 'rollout.read'] as const) expect(isAllowed('agent', action)).toBe(false)
   })
   it('reading or changing secrets, enforcement, teammates and tokens, and deleting data, is sensitive', () => {
-    expect(ADMIN_ACTIONS.filter(isSensitive).sort()).toEqual(['apps.delete', 'platforms.enforce', 'secrets.read', 'secrets.revoke', 'secrets.rotate', 'security.manage', 'teammates.manage', 'tokens.manage', 'users.erase'])
+    expect(ADMIN_ACTIONS.filter(isSensitive).sort()).toEqual(['apps.delete', 'keys.manage', 'platforms.enforce', 'secrets.read', 'secrets.revoke', 'secrets.rotate', 'security.manage', 'teammates.manage', 'tokens.manage', 'users.erase'])
   })
 })

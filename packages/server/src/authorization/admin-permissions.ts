@@ -14,6 +14,8 @@ export const ADMIN_ACTIONS = [
   'secrets.read',
   'secrets.rotate',
   'secrets.revoke',
+  /** Registering or removing a customer-held public key (it decides who is verified). */
+  'keys.manage',
   'rollout.read',
   'failures.read',
   'audit.read',
@@ -50,12 +52,13 @@ export function isAllowed(role: Role, action: AdminAction): boolean {
   }
 }
 
-// Reading secret values, rotate, revoke, enforce on or off, teammates, tokens, deleting data: from a dashboard
+// Reading secret values, rotate, revoke, public keys, enforce on or off, teammates, tokens, deleting data: from a dashboard
 // session these need the password (or a code) confirmed within the last 10 minutes.
 const SENSITIVE: ReadonlySet<AdminAction> = new Set([
   'secrets.read',
   'secrets.rotate',
   'secrets.revoke',
+  'keys.manage',
   'platforms.enforce',
   'teammates.manage',
   'security.manage',

@@ -2,11 +2,14 @@ import type { Environment, StoredApp } from '../storage/app-repository.js'
 import { PLATFORMS, type Platform } from '../verification/platforms.js'
 import { identityTokenVerifier } from '../verification/verify-identity-token.js'
 import type { VerifyingSecret } from '../verification/verifying-secret.js'
+import { PlatformKeySet, type JwksRegistry } from './platform-key-set.js'
 
 export interface PlatformRuntime {
   readonly enforced: boolean
   readonly active: readonly VerifyingSecret[]
   readonly revoked: readonly VerifyingSecret[]
+  /** Customer-held public keys: registered JWKs and the keys of JWKS URLs. */
+  readonly publicKeys: PlatformKeySet
 }
 
 /** An app as the hot path needs it: secrets decrypted and ready to compute with, no I/O. */
@@ -18,7 +21,7 @@ export interface AppRuntime {
   readonly platforms: Readonly<Record<Platform, PlatformRuntime>>
 }
 
-export function toAppRuntime(app: StoredApp, onUnreadable: (secretId: string) => void): AppRuntime {
+export function toAppRuntime(app: StoredApp, onUnreadable: (secretId: string) => void, jwks?: JwksRegistry): AppRuntime {
   const platforms = {} as Record<Platform, PlatformRuntime>
   for (const platform of PLATFORMS) {
     const active: VerifyingSecret[] = []
@@ -43,11 +46,14 @@ export function toAppRuntime(app: StoredApp, onUnreadable: (secretId: string) =>
       }
       ;(secret.revokedAt === null ? active : revoked).push(runtime)
     }
-    platforms[platform] = { enforced: app.platforms[platform].enforced, active, revoked }
+    const publicKeys = new PlatformKeySet(app.publicKeys.filter((k) => k.platform === platform), jwks, onUnreadable)
+    platforms[platform] = { enforced: app.platforms[platform].enforced, active, revoked, publicKeys }
   }
   return { id: app.id, name: app.name, environment: app.environment, createdAt: app.createdAt, platforms }
 }
 
+/** Whether the secret, or the public key, that verified a session still verifies. */
 export function isActiveSecret(app: AppRuntime, platform: Platform, secretId: string): boolean {
-  return app.platforms[platform].active.some((s) => s.id === secretId)
+  const runtime = app.platforms[platform]
+  return runtime.active.some((s) => s.id === secretId) || runtime.publicKeys.has(secretId)
 }

@@ -12,6 +12,7 @@ import type { ClaimedIdentity } from '../verification/identity.js'
 import { userDigest } from '../verification/user-digest.js'
 import { AccessTokenKeyring } from '../tokens/access-token-keyring.js'
 import { toAppRuntime, type AppRuntime } from './app-runtime.js'
+import type { JwksRegistry } from './platform-key-set.js'
 
 /** Past this age without a confirmed refresh, the hot path fails closed (503) rather than trust stale config. */
 export const MAX_CONFIG_AGE_MS = 30_000
@@ -40,6 +41,8 @@ export interface ConfigCacheDeps {
   readonly maxAgeMs?: number
   /** Told of every failed refresh (metrics). */
   readonly onRefreshError?: (error: unknown) => void
+  /** The fetched keys of JWKS URLs, kept across reloads. */
+  readonly jwks: JwksRegistry
 }
 
 /**
@@ -217,12 +220,13 @@ export class ConfigCache {
       const changed = await apps.changedSince(this.#revision)
       const next = new Map(this.#apps)
       for (const app of changed) {
-        next.set(app.id, toAppRuntime(app, (secretId) => logger.error({ appId: app.id, secretId }, 'a stored secret does not open with the master key; it is ignored')))
+        next.set(app.id, toAppRuntime(app, (secretId) => logger.error({ appId: app.id, secretId }, 'a stored secret or public key cannot be read; it is ignored'), this.#deps.jwks))
       }
       // Deleted apps: their tokens stop as soon as the app is gone from here.
       const existing = new Set(await apps.ids())
       for (const id of next.keys()) if (!existing.has(id)) next.delete(id)
       const signOuts = await this.#loadSignOuts(existing, startedAt)
+      if (changed.some((app) => app.publicKeys.length > 0) || this.#hadJwks) this.#retainJwks(next)
       const [keyring, adminKeys, security] = await Promise.all([this.#loadKeyring(), this.#loadAdminKeys(), this.#deps.securitySettings?.get()])
       this.#apps = next
       this.#signOuts = signOuts
@@ -253,6 +257,16 @@ export class ConfigCache {
       if (users.size === 0) next.delete(appId)
     }
     return next
+  }
+
+  #hadJwks = false
+
+  /** Forgets removed JWKS URLs; walks every platform, but only after a change that touched keys. */
+  #retainJwks(apps: Map<string, AppRuntime>): void {
+    const ids = new Set<string>()
+    for (const app of apps.values()) for (const platform of Object.values(app.platforms)) for (const id of platform.publicKeys.jwksUrlIds()) ids.add(id)
+    this.#deps.jwks.retain(ids)
+    this.#hadJwks = ids.size > 0
   }
 
   async #loadKeyring(): Promise<AccessTokenKeyring> {

@@ -8,6 +8,12 @@ describe('parseServerConfig', () => {
     expect(Object.isFrozen(config)).toBe(true)
   })
 
+  it('allows http JWKS URLs only with VERITY_JWKS_ALLOW_HTTP=1', () => {
+    expect(parseServerConfig({}, {}).jwksAllowHttp).toBe(false)
+    expect(parseServerConfig({}, { VERITY_JWKS_ALLOW_HTTP: '0' }).jwksAllowHttp).toBe(false)
+    expect(parseServerConfig({}, { VERITY_JWKS_ALLOW_HTTP: '1' }).jwksAllowHttp).toBe(true)
+  })
+
   it('flags win over the environment', () => {
     expect(parseServerConfig({ retentionDays: '30' }, { VERITY_RETENTION_DAYS: '7' }).retentionDays).toBe(30)
     expect(parseServerConfig({}, { VERITY_RETENTION_DAYS: '7' }).retentionDays).toBe(7)
@@ -26,6 +32,7 @@ describe('parseServerConfig', () => {
     [{ logLevel: 'loud' }, {}, /--log-level or LOG_LEVEL/],
     [{ retentionDays: '0' }, {}, /retention \(days\).*--retention-days or VERITY_RETENTION_DAYS/],
     [{}, { VERITY_RETENTION_DAYS: 'ninety' }, /--retention-days or VERITY_RETENTION_DAYS/],
+    [{}, { VERITY_JWKS_ALLOW_HTTP: 'yes' }, /must be 1 .* or 0.*Set VERITY_JWKS_ALLOW_HTTP/],
   ])('refuses %j %j with a message naming the flag and variable', (flags, env, message) => {
     expect(() => parseServerConfig(flags, env)).toThrow(message)
   })

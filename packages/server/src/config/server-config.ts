@@ -68,6 +68,8 @@ export interface ServerConfig extends StorageConfig {
   readonly metricsToken: string | null
   readonly limits: AbuseLimits
   readonly teammates: TeammateSettings
+  /** VERITY_JWKS_ALLOW_HTTP=1: JWKS URLs may be http:// and reach any address (development only). */
+  readonly jwksAllowHttp: boolean
 }
 
 /** Values from command-line flags; undefined means "not given", so the environment decides. */
@@ -157,6 +159,7 @@ export function parseServerConfig(flags: ConfigFlags, env: Env, cwd = process.cw
     fail('metrics token', null, 'VERITY_METRICS_TOKEN', `it must be at least 16 characters (it has ${metricsSrc.value.length}); make one with \`openssl rand -hex 16\``)
   }
   const limits = parseAbuseLimits(env)
+  const jwksAllowHttp = parseJwksAllowHttp(env)
   return Object.freeze({
     ...storage,
     port,
@@ -171,6 +174,7 @@ export function parseServerConfig(flags: ConfigFlags, env: Env, cwd = process.cw
     metricsToken: metricsSrc?.value ?? null,
     limits,
     teammates: parseTeammateSettings(flags, env),
+    jwksAllowHttp,
   })
 }
 
@@ -200,6 +204,14 @@ export function parseTeammateSettings(flags: ConfigFlags, env: Env): TeammateSet
     signInConcurrency: setting('VERITY_SIGN_IN_CONCURRENCY', 'password hashes at once', 2, 1, 64),
     scryptLogN: setting('VERITY_SCRYPT_LOG_N', 'scrypt cost (log2 N)', 17, 12, 20),
   })
+}
+
+/** VERITY_JWKS_ALLOW_HTTP: 1 or 0 (unset is 0). The CLI reads it too, for `verity keys add --jwks-url`. */
+export function parseJwksAllowHttp(env: Env): boolean {
+  const src = pick(undefined, null, env, 'VERITY_JWKS_ALLOW_HTTP')
+  if (!src) return false
+  if (src.value !== '1' && src.value !== '0') fail('JWKS http setting', null, 'VERITY_JWKS_ALLOW_HTTP', `"${src.value}" from ${src.origin} must be 1 (allow http:// and private addresses, for development) or 0`)
+  return src.value === '1'
 }
 
 function parseAbuseLimits(env: Env): AbuseLimits {

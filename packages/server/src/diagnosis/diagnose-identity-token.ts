@@ -41,6 +41,10 @@ export function diagnoseIdentityToken(
       return 'wrong_algorithm'
     case 'claims':
       return 'unknown'
+    case 'unknown_public_key':
+    case 'public_key_signature':
+    case 'jwks_unreachable':
+      return failure
     case 'signature':
     case 'unknown_kid':
       return unlessBudgetSpent(() => searchSigningKey(ctx, token, budget), 'unknown')

@@ -50,8 +50,8 @@ export const DIAGNOSIS_ADVICE: Readonly<Record<Diagnosis, DiagnosisAdvice>> = {
     fix: 'Send the MAC as hex (64 characters, `digest("hex")` or `hexdigest()`), not base64.',
   },
   wrong_algorithm: {
-    found: 'HMAC-SHA1, HMAC-MD5 or HMAC-SHA512 with the right key and identifier, or an identity token not signed with HS256.',
-    fix: 'Use HMAC-SHA256 for user hashes and HS256 for identity tokens.',
+    found: "HMAC-SHA1, HMAC-MD5 or HMAC-SHA512 with the right key and identifier, or an identity token whose `alg` is not HS256 with a platform secret, nor the one algorithm of the public key its `kid` names (ES256 for P-256, EdDSA for Ed25519).",
+    fix: 'Use HMAC-SHA256 for user hashes; sign identity tokens with HS256 and a platform secret, or with your private key and the algorithm of its type, never HS256 over a public key.',
   },
   malformed_hash: {
     found: 'The hash is not 64 hex characters and matches none of the known mistakes (often empty, quoted, truncated or a placeholder).',
@@ -68,6 +68,18 @@ export const DIAGNOSIS_ADVICE: Readonly<Record<Diagnosis, DiagnosisAdvice>> = {
   identity_token_crit: {
     found: "The identity token's header has a `crit` member, naming extensions that Verity does not implement.",
     fix: 'Sign identity tokens with a plain header, `{"alg": "HS256", "typ": "JWT"}` and an optional `kid`, without `crit`.',
+  },
+  unknown_public_key: {
+    found: "The identity token is signed with ES256 or EdDSA but its `kid` names none of this platform's public keys (or it has no `kid`).",
+    fix: 'Put the `kid` of a registered key in the token header, and register the key (`verity keys public list --app ID --platform P` shows them) on the platform the messenger reports.',
+  },
+  public_key_signature: {
+    found: "The identity token's signature does not verify with the public key its `kid` names: it was signed with another private key, or altered after signing.",
+    fix: 'Sign with the private key whose public half is registered under that `kid`, and send the token unchanged.',
+  },
+  jwks_unreachable: {
+    found: "The identity token names a `kid` Verity does not have, and this platform's JWKS URL could not be fetched (or its last keys are more than 24 hours old).",
+    fix: 'Make the JWKS URL answer over https with the public keys (the server log says why the fetch failed), or register the key as a JWK.',
   },
   no_proof: {
     found: 'An identified user came with neither user_hash nor identity_token on an enforced platform.',

@@ -19,6 +19,9 @@ export const DIAGNOSES = [
   'expired_identity_token',
   'identity_token_lifetime',
   'identity_token_crit',
+  'unknown_public_key',
+  'public_key_signature',
+  'jwks_unreachable',
   'no_proof',
   'unknown',
 ] as const

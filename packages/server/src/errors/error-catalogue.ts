@@ -29,12 +29,29 @@ export const ERROR_CATALOGUE = {
   forbidden: { status: 403, message: 'Your role does not allow this call.' },
   csrf_failed: { status: 403, message: 'Send the session\'s X-CSRF-Token header from the same origin.' },
   reauthentication_required: { status: 403, message: 'Confirm your password (POST /admin/v1/session/confirm) to make this call.' },
+  public_key_private: {
+    status: 400,
+    message: 'This JWK holds a private key: register its public half only, and keep the private key on your server.',
+  },
+  public_key_unsupported: {
+    status: 400,
+    message: 'This key type is not supported: register an EC P-256 key (ES256) or an Ed25519 key (EdDSA).',
+  },
+  public_key_invalid: { status: 400, message: 'The JWK is not a valid public key with a kid.' },
+  jwks_url_invalid: {
+    status: 400,
+    message: 'The JWKS URL is not acceptable (https only, no private or loopback address), or it did not answer with a JWKS.',
+  },
   app_not_found: { status: 404, message: 'No app has this id.' },
   not_found: { status: 404, message: 'Not found.' },
   method_not_allowed: { status: 405, message: 'This method is not allowed on this path.' },
   last_active_secret: {
     status: 409,
     message: 'This is the only active secret of the platform. Rotate (create a new secret) before revoking it.',
+  },
+  public_key_exists: {
+    status: 409,
+    message: 'This platform already has a public key with this kid, or already uses this JWKS URL, or has the most public keys it may have.',
   },
   signed_attribute: {
     status: 409,

@@ -21,6 +21,7 @@ const RULES: Readonly<Record<string, ParamRule>> = {
   platform: { valid: (value) => (PLATFORMS as readonly string[]).includes(value), code: 'not_found', message: 'Platforms are exactly web, ios and android.' },
   secret_id: { valid: matches(idOf('sec')), code: 'not_found', message: 'This platform has no secret with this id.' },
   conversation_id: { valid: matches(idOf('conv')), code: 'not_found', message: 'No conversation has this id.' },
+  public_key_id: { valid: matches(idOf('pk')), code: 'not_found', message: 'This platform has no public key with this id.' },
   teammate_id: { valid: matches(idOf('tm')), code: 'not_found', message: 'No teammate has this id.' },
   session_id: { valid: matches(idOf('ses')), code: 'not_found', message: 'You have no session with this id.' },
   token_id: { valid: matches(idOf('tok')), code: 'not_found', message: 'You have no API token with this id.' },

@@ -15,6 +15,10 @@ import { buildOpenApiDocument } from '../http/openapi.js'
 import { Router } from '../http/router.js'
 import type { Reply, Route } from '../http/route.js'
 import { adminAppRoutes } from '../http/routes/admin-app-routes.js'
+import { adminPublicKeyRoutes } from '../http/routes/admin-public-key-routes.js'
+import { jwksFetcher, jwksGetOptions } from '../config-cache/fetch-jwks.js'
+import { JwksRegistry } from '../config-cache/platform-key-set.js'
+import { PublicKeys } from '../services/public-keys.js'
 import { adminRolloutRoutes } from '../http/routes/admin-rollout-routes.js'
 import { adminUserRoutes } from '../http/routes/admin-user-routes.js'
 import { RetentionPruner } from '../services/retention.js'
@@ -98,6 +102,8 @@ export interface StartOptions {
   readonly onReply?: (route: Route, reply: Reply) => void
   /** How often retention runs (tests shorten it); RETENTION_INTERVAL_MS by default. */
   readonly retentionIntervalMs?: number
+  /** The clock of the JWKS cache (tests move it to see an outage over hours without waiting). */
+  readonly jwksClock?: () => number
 }
 
 /**
@@ -149,7 +155,10 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
   const metrics = new VerityMetrics()
   // Set once the live streams exist: a configuration change makes them re-check their tokens at once.
   let onConfigApplied = (): void => {}
+  const fetchJwks = jwksFetcher(jwksGetOptions(config.jwksAllowHttp))
+  const jwks = new JwksRegistry({ fetch: fetchJwks, logger, ...(options.jwksClock && { now: options.jwksClock }) })
   const cache = new ConfigCache({
+    jwks,
     onChange: () => onConfigApplied(),
     maxAgeMs: config.configMaxAgeMs,
     onRefreshError: () => metrics.databaseError('config_refresh'),
@@ -232,6 +241,19 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
   })
   retention.start()
 
+  const publicKeys = new PublicKeys({
+    db: data.db,
+    apps: data.apps,
+    fetchJwks,
+    allowHttp: config.jwksAllowHttp,
+    jwksStatus: (id) => jwks.get(id)?.status(),
+    onJwksFetched: (id, url, fetched) => jwks.seed(id, url, fetched),
+    onChange: async () => {
+      await cache.refresh()
+      await options.onConfigChange?.()
+    },
+  })
+
   const conversationRepository = new ConversationRepository(data.db)
   // One poll loop per process feeds every live stream, on SQLite and PostgreSQL alike; on
   // PostgreSQL a message written by another instance also wakes it at once (NOTIFY).
@@ -263,6 +285,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     ...messengerAuthRoutes(auth, countAuthResults(metrics)),
     ...metricsRoutes(metrics, config.metricsToken),
     ...adminAppRoutes(admin, data.db),
+    ...adminPublicKeyRoutes(publicKeys),
     ...messengerProfileRoutes(profiles),
     ...messengerConversationRoutes(conversations, new RateWindow({ rate: limits.sessionWriteRate })),
     ...messengerEventRoutes(eventStreams),

@@ -1,3 +1,4 @@
+import type { AppRuntime } from '../config-cache/app-runtime.js'
 import type { ConfigCache } from '../config-cache/config-cache.js'
 import type { DeviceIds } from '../crypto/device-ids.js'
 import { VerityError } from '../errors/verity-error.js'
@@ -80,7 +81,7 @@ export class MessengerAuth {
    * sessions without a proof count against.
    */
   authenticate(request: AuthRequest, client: string, now: number = Date.now()): AuthSession | Promise<AuthSession> {
-    const { cache, deviceIds } = this.#deps
+    const { cache } = this.#deps
     if (request.user_hash !== undefined && request.identity_token !== undefined) {
       throw new VerityError('invalid_request', 'Send either user_hash or identity_token, not both.')
     }
@@ -99,7 +100,21 @@ export class MessengerAuth {
         : request.identity_token !== undefined
           ? { type: 'identity_token', value: request.identity_token }
           : null
-    const outcome = checkProof(claimed, proof, platform.active, now)
+    const outcome = checkProof(claimed, proof, platform.active, now, platform.publicKeys)
+    // A kid no key has may be a key the customer just added to their JWKS: one bounded fetch (at
+    // most once a minute per URL, shared by every request that waits), then the token once more.
+    if (outcome.kind === 'invalid' && (outcome.tokenFailure === 'unknown_public_key' || outcome.tokenFailure === 'jwks_unreachable')) {
+      const fetched = platform.publicKeys.refetch()
+      if (fetched) {
+        return fetched.then(() => this.#decide(request, app, proof, checkProof(claimed, proof, platform.active, now, platform.publicKeys), client, now))
+      }
+    }
+    return this.#decide(request, app, proof, outcome, client, now)
+  }
+
+  #decide(request: AuthRequest, app: AppRuntime, proof: Proof | null, outcome: ProofOutcome, client: string, now: number): AuthSession | Promise<AuthSession> {
+    const { cache, deviceIds } = this.#deps
+    const platform = app.platforms[request.platform]
     const identity = identityOf(outcome)
     const decision = decideSession(outcome, platform.enforced)
 

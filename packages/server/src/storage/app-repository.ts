@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely'
 import { SecretBox, secretAad } from '../crypto/secret-box.js'
 import { PLATFORMS, type Platform } from '../verification/platforms.js'
+import { publicKeysOfApps, type StoredPublicKey } from './public-key-repository.js'
 import type { Database } from './schema.js'
 
 export const ENVIRONMENTS = ['development', 'test', 'production'] as const
@@ -29,6 +30,8 @@ export interface StoredApp {
   readonly revision: number
   readonly platforms: Readonly<Record<Platform, StoredPlatform>>
   readonly secrets: readonly StoredSecret[]
+  /** Customer-held public keys (JWKs and JWKS URLs) of every platform. */
+  readonly publicKeys: readonly StoredPublicKey[]
 }
 
 /** Reads apps with their platforms and secrets, decrypting secrets with the master key. */
@@ -73,11 +76,13 @@ export class AppRepository {
     const ids = apps.map((a) => a.id)
     const platformRows: Database['platforms'][] = []
     const secretRows: Database['secrets'][] = []
+    const publicKeys: StoredPublicKey[] = []
     // Chunked: SQLite limits bound parameters, and a first load may cover thousands of apps.
     for (let i = 0; i < ids.length; i += 500) {
       const chunk = ids.slice(i, i + 500)
       platformRows.push(...(await this.#db.selectFrom('platforms').selectAll().where('app_id', 'in', chunk).execute()))
       secretRows.push(...(await this.#db.selectFrom('secrets').selectAll().where('app_id', 'in', chunk).orderBy('id').execute()))
+      publicKeys.push(...(await publicKeysOfApps(this.#db, chunk)))
     }
     const platformsByApp = new Map<string, Record<string, StoredPlatform>>()
     for (const row of platformRows) {
@@ -98,6 +103,8 @@ export class AppRepository {
       })
       secretsByApp.set(row.app_id, list)
     }
+    const publicKeysByApp = new Map<string, StoredPublicKey[]>()
+    for (const key of publicKeys) publicKeysByApp.set(key.appId, [...(publicKeysByApp.get(key.appId) ?? []), key])
     return apps.map((app) => {
       const stored = platformsByApp.get(app.id) ?? {}
       const platforms = Object.fromEntries(
@@ -111,6 +118,7 @@ export class AppRepository {
         revision: Number(app.revision),
         platforms,
         secrets: secretsByApp.get(app.id) ?? [],
+        publicKeys: publicKeysByApp.get(app.id) ?? [],
       }
     })
   }

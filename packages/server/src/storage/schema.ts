@@ -39,6 +39,19 @@ export interface SecretsTable {
   last_used_at: string | null
 }
 
+export interface PublicKeysTable {
+  id: string
+  app_id: string
+  platform: string
+  /** Set for a JWK; null for a JWKS URL. */
+  kid: string | null
+  algorithm: string | null
+  /** The public JWK as JSON. */
+  jwk: string | null
+  jwks_url: string | null
+  created_at: string
+}
+
 export interface SigningKeysTable {
   id: string
   ciphertext: string
@@ -231,6 +244,7 @@ export interface Database {
   platforms: PlatformsTable
   secrets: SecretsTable
   signing_keys: SigningKeysTable
+  public_keys: PublicKeysTable
   admin_keys: AdminKeysTable
   audit_events: AuditEventsTable
   conversations: ConversationsTable

@@ -2,6 +2,7 @@ import { identifierOf, isIdentified, type ClaimedIdentity } from './identity.js'
 import { verifyIdentityToken, type IdentityTokenFailure } from './verify-identity-token.js'
 import { verifyUserHash } from './verify-user-hash.js'
 import type { VerifyingSecret } from './verifying-secret.js'
+import { NO_PUBLIC_KEYS, type PlatformPublicKeys } from './platform-public-keys.js'
 
 export type Proof =
   | { readonly type: 'user_hash'; readonly value: string }
@@ -40,9 +41,10 @@ export function checkProof(
   proof: Proof | null,
   activeSecrets: readonly VerifyingSecret[],
   now: number = Date.now(),
+  publicKeys: PlatformPublicKeys = NO_PUBLIC_KEYS,
 ): ProofOutcome {
   if (proof?.type === 'identity_token') {
-    const result = verifyIdentityToken(proof.value, activeSecrets, now)
+    const result = verifyIdentityToken(proof.value, activeSecrets, now, publicKeys)
     if (result.kind === 'unreadable') return { kind: 'unreadable_token' }
     if (result.kind === 'invalid') return { kind: 'invalid', identity: result.identity, proof, tokenFailure: result.failure }
     // The token signs every claim it carries.

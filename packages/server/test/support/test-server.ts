@@ -32,7 +32,7 @@ export interface TestServer {
 export async function startTestServer(
   env: Record<string, string> = {},
   dataDir?: string,
-  options: { logLines?: string[]; diagnosisBudget?: StartOptions['diagnosisBudget']; retentionIntervalMs?: number; shutdownGraceMs?: number } = {},
+  options: { logLines?: string[]; diagnosisBudget?: StartOptions['diagnosisBudget']; retentionIntervalMs?: number; shutdownGraceMs?: number; jwksClock?: StartOptions['jwksClock'] } = {},
 ): Promise<TestServer> {
   const dir = dataDir ?? mkdtempSync(join(tmpdir(), 'verity-test-'))
   const config = parseServerConfig({ port: '0', dataDir: dir }, { VERITY_ADMIN_KEY: TEST_ADMIN_KEY, ...env })
@@ -48,6 +48,7 @@ export async function startTestServer(
     onReply: checkReplyAgainstSchema,
     ...(options.diagnosisBudget && { diagnosisBudget: options.diagnosisBudget }),
     ...(options.retentionIntervalMs !== undefined && { retentionIntervalMs: options.retentionIntervalMs }),
+    ...(options.jwksClock && { jwksClock: options.jwksClock }),
   })
 
   const request: TestServer['request'] = async (method, path, options = {}) => {

@@ -5,6 +5,7 @@ import { openDatabase } from '../../storage/open-database.js'
 import { printJson, type CliIo } from '../cli-io.js'
 import { withData, type DataOptions } from '../with-data.js'
 import { withDataOptions } from './data-options.js'
+import { publicKeysCommand } from './public-keys-command.js'
 
 type Options = DataOptions & { json?: boolean }
 
@@ -23,7 +24,7 @@ export function migrateCommand(io: CliIo): Command {
 }
 
 export function keysCommand(io: CliIo): Command {
-  const keys = new Command('keys').description("Verity's access-token signing keys")
+  const keys = new Command('keys').description("Verity's access-token signing keys, and the public keys of your servers")
   withDataOptions(
     keys.command('rotate').description('add a signing key; the older keys keep verifying until the tokens they signed expire'),
   ).action(async (opts: Options) => {
@@ -33,5 +34,6 @@ export function keysCommand(io: CliIo): Command {
       io.stdout(`New signing key ${key.id}. Running servers sign with it within 2 s.\n`)
     })
   })
+  keys.addCommand(publicKeysCommand(io))
   return keys
 }

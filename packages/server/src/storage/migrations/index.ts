@@ -6,6 +6,7 @@ import * as failureLimits from './0004-failure-limits.js'
 import * as provenClaims from './0005-proven-claims.js'
 import * as dataLifecycle from './0006-data-lifecycle.js'
 import * as teammates from './0007-teammates.js'
+import * as publicKeys from './0008-public-keys.js'
 
 /** Every migration, in order. Names are stable: they are recorded in the database. */
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
@@ -16,4 +17,5 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0005-proven-claims': provenClaims,
   '0006-data-lifecycle': dataLifecycle,
   '0007-teammates': teammates,
+  '0008-public-keys': publicKeys,
 }
