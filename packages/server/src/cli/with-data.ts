@@ -2,6 +2,7 @@ import { userInfo } from 'node:os'
 import { parseStorageConfig } from '../config/server-config.js'
 import { AppAdmin } from '../services/app-admin.js'
 import { openVerityData, type VerityData } from '../runtime/open-verity-data.js'
+import { QueuedWebhookEvents } from '../webhooks/webhook-events.js'
 import type { CliIo } from './cli-io.js'
 
 export interface DataOptions {
@@ -24,7 +25,8 @@ export async function withData<T>(options: DataOptions, io: CliIo, run: (ctx: Cl
   // Never a new database: a command run from another folder would otherwise start an empty one.
   const data = await openVerityData(config, { mayCreate: false })
   try {
-    const admin = new AppAdmin({ db: data.db, apps: data.apps, onChange: async () => {} })
+    // Events of CLI changes are queued like the API's; a running server delivers them.
+    const admin = new AppAdmin({ db: data.db, apps: data.apps, onChange: async () => {}, webhookEvents: new QueuedWebhookEvents(data.webhooks) })
     return await run({ data, admin, actor: `cli:${safeUserName()}` })
   } finally {
     await data.close()

@@ -51,6 +51,8 @@ export interface ServerConfig extends StorageConfig {
   /** When set, GET /metrics needs `Authorization: Bearer <this>` (VERITY_METRICS_TOKEN). */
   readonly metricsToken: string | null
   readonly limits: AbuseLimits
+  /** Development: webhooks may use http and reach loopback or private addresses (VERITY_WEBHOOKS_ALLOW_HTTP=1). */
+  readonly webhooksAllowHttp: boolean
 }
 
 /** Values from command-line flags; undefined means "not given", so the environment decides. */
@@ -137,6 +139,10 @@ export function parseServerConfig(flags: ConfigFlags, env: Env, cwd = process.cw
     fail('metrics token', null, 'VERITY_METRICS_TOKEN', `it must be at least 16 characters (it has ${metricsSrc.value.length}); make one with \`openssl rand -hex 16\``)
   }
   const limits = parseAbuseLimits(env)
+  const allowHttpSrc = pick(undefined, null, env, 'VERITY_WEBHOOKS_ALLOW_HTTP')
+  if (allowHttpSrc && !['0', '1'].includes(allowHttpSrc.value)) {
+    fail('webhook development setting', null, 'VERITY_WEBHOOKS_ALLOW_HTTP', `"${allowHttpSrc.value}" from ${allowHttpSrc.origin} must be 1 (allow http and private addresses) or 0`)
+  }
   return Object.freeze({
     ...storage,
     port,
@@ -149,6 +155,7 @@ export function parseServerConfig(flags: ConfigFlags, env: Env, cwd = process.cw
     configMaxAgeMs,
     metricsToken: metricsSrc?.value ?? null,
     limits,
+    webhooksAllowHttp: allowHttpSrc?.value === '1',
   })
 }
 

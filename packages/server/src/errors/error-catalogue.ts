@@ -26,6 +26,11 @@ export const ERROR_CATALOGUE = {
     status: 409,
     message: 'This is the only active secret of the platform. Rotate (create a new secret) before revoking it.',
   },
+  webhook_url_refused: {
+    status: 400,
+    message: 'This webhook URL is refused: it must be https and reach a public address (VERITY_WEBHOOKS_ALLOW_HTTP=1 allows http and private addresses for development).',
+  },
+  webhook_limit_reached: { status: 409, message: 'This server has the most webhooks it allows (50). Delete one first.' },
   signed_attribute: {
     status: 409,
     message: 'This attribute was signed by an identity token and cannot be changed from the messenger.',

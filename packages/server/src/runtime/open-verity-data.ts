@@ -11,6 +11,7 @@ import { checkMasterKey } from '../storage/master-key-check.js'
 import { hasVeritySchema, migrateToLatest, type MigrationReport } from '../storage/migrate.js'
 import { openDatabase, SQLITE_FILE, type OpenDatabase } from '../storage/open-database.js'
 import { SigningKeyRepository } from '../storage/signing-key-repository.js'
+import { WebhookRepository } from '../storage/webhook-repository.js'
 
 /** The data a server or a CLI command works on: storage opened, migrated and unlocked. */
 export interface VerityData extends OpenDatabase {
@@ -18,6 +19,7 @@ export interface VerityData extends OpenDatabase {
   readonly signingKeys: SigningKeyRepository
   readonly adminKeys: AdminKeyRepository
   readonly deviceIds: DeviceIds
+  readonly webhooks: WebhookRepository
   readonly migrations: MigrationReport
 }
 
@@ -59,6 +61,7 @@ export async function openVerityData(config: StorageConfig, options: { mayCreate
       signingKeys,
       adminKeys: new AdminKeyRepository(database.db),
       deviceIds: new DeviceIds(key),
+      webhooks: new WebhookRepository(database.db, box),
       migrations,
     }
   } catch (error) {

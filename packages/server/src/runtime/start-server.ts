@@ -15,6 +15,10 @@ import { buildOpenApiDocument } from '../http/openapi.js'
 import { Router } from '../http/router.js'
 import type { Reply, Route } from '../http/route.js'
 import { adminAppRoutes } from '../http/routes/admin-app-routes.js'
+import { adminWebhookRoutes } from '../http/routes/admin-webhook-routes.js'
+import { Webhooks } from '../services/webhooks.js'
+import { QueuedWebhookEvents } from '../webhooks/webhook-events.js'
+import { WebhookWorker } from '../webhooks/webhook-worker.js'
 import { adminRolloutRoutes } from '../http/routes/admin-rollout-routes.js'
 import { healthRoutes } from '../http/routes/health-routes.js'
 import { messengerAuthRoutes } from '../http/routes/messenger-auth-routes.js'
@@ -59,6 +63,8 @@ export interface RunningServer {
   /** The bound on diagnosis work; its `hmacsComputed` lets tests bound the work without timing it. */
   readonly diagnosisBudget: DiagnosisBudget
   readonly logger: Logger
+  /** Delivers queued webhook events from a timer. */
+  readonly webhookWorker: WebhookWorker
   /** The admin key made on first start, if this start made one (it is shown once). */
   readonly generatedAdminKey: string | null
   /** Graceful: stop accepting, finish in-flight requests, write buffered statistics, close storage. */
@@ -85,6 +91,8 @@ export interface StartOptions {
   readonly onConfigChange?: () => Promise<void>
   /** Sees each route's reply before it is sent (the test suites check replies against the response schemas). */
   readonly onReply?: (route: Route, reply: Reply) => void
+  /** Webhook delivery timing and bounds; tests shorten the retry schedule instead of sleeping. */
+  readonly webhooks?: { readonly schedule?: readonly number[]; readonly pollMs?: number; readonly maxPending?: number; readonly retryForMs?: number }
 }
 
 /**
@@ -186,9 +194,21 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     events,
     recordSignedAttributes: (appId, identity, attributes, at) => profiles.recordSignedAttributes(appId, identity, attributes, at),
   })
+  const webhookEvents = new QueuedWebhookEvents(data.webhooks, options.webhooks?.maxPending)
+  const webhookWorker = new WebhookWorker({
+    repo: data.webhooks,
+    logger,
+    allowPrivate: config.webhooksAllowHttp,
+    onDatabaseError: () => metrics.databaseError('webhooks'),
+    ...(options.webhooks?.schedule && { schedule: options.webhooks.schedule }),
+    ...(options.webhooks?.pollMs && { pollMs: options.webhooks.pollMs }),
+    ...(options.webhooks?.retryForMs && { retryForMs: options.webhooks.retryForMs }),
+  })
+  const webhooks = new Webhooks({ db: data.db, repo: data.webhooks, events: webhookEvents, allowDevelopment: config.webhooksAllowHttp })
   const admin = new AppAdmin({
     db: data.db,
     apps: data.apps,
+    webhookEvents,
     onChange: async () => {
       await cache.refresh()
       await options.onConfigChange?.()
@@ -222,6 +242,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     ...messengerAuthRoutes(auth, countAuthResults(metrics)),
     ...metricsRoutes(metrics, config.metricsToken),
     ...adminAppRoutes(admin, data.db),
+    ...adminWebhookRoutes(webhooks),
     ...messengerProfileRoutes(profiles),
     ...messengerConversationRoutes(conversations, new RateWindow({ rate: limits.sessionWriteRate })),
     ...messengerEventRoutes(eventStreams),
@@ -236,6 +257,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     listener,
     pool: data.poolStats ?? null,
     live: eventStreams,
+    webhooks: { dropped: () => webhookEvents.dropped },
   })
   const handler = createRequestHandler({
     router: new Router(routes),
@@ -262,6 +284,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     await data.close().catch(() => {})
     throw listenError(error, config)
   })
+  webhookWorker.start()
   const { port } = server.address() as AddressInfo
   const host = config.host.includes(':') ? `[${config.host}]` : config.host
   const url = `http://${host}:${port}`
@@ -279,6 +302,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
       await drained
       clearTimeout(grace)
       failureLimit.stop()
+      await webhookWorker.stop()
       cache.stop()
       await listener?.stop()
       metrics.stop()
@@ -287,5 +311,5 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
       logger.info('verity stopped')
     })())
 
-  return { url, port, server, data, cache, events, eventStreams, metrics, listener, diagnosisBudget: budget, logger, generatedAdminKey, close }
+  return { url, port, server, data, cache, events, eventStreams, metrics, listener, diagnosisBudget: budget, logger, webhookWorker, generatedAdminKey, close }
 }

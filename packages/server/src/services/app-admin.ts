@@ -4,6 +4,7 @@ import { VerityError } from '../errors/verity-error.js'
 import type { AppRepository, Environment, StoredApp } from '../storage/app-repository.js'
 import { appendAuditEvent, changeConfig } from '../storage/config-change.js'
 import type { Database } from '../storage/schema.js'
+import type { WebhookEvents } from '../webhooks/webhook-events.js'
 import { PLATFORMS, type Platform } from '../verification/platforms.js'
 import { appView, platformView, secretView, type AppView, type PlatformView, type SecretView } from './admin-views.js'
 import { decodeCursor, nextCursor, pageSize } from './pagination.js'
@@ -17,6 +18,8 @@ export interface AppAdminDeps {
   /** Called after every committed write, so this process serves the change at once. */
   readonly onChange: () => Promise<void>
   readonly now?: () => Date
+  /** Queues webhook events inside each change's transaction. */
+  readonly webhookEvents?: WebhookEvents
 }
 
 /**
@@ -69,6 +72,7 @@ export class AppAdmin {
     await this.#require(appId)
     await changeConfig(this.#deps.db, { actor, action: enforced ? 'platform.enforced' : 'platform.unenforced', appId, platform }, now, async (trx) => {
       await trx.updateTable('platforms').set({ enforced: enforced ? 1 : 0, updated_at: now.toISOString() }).where('app_id', '=', appId).where('platform', '=', platform).execute()
+      await this.#deps.webhookEvents?.emit(trx, enforced ? 'platform.enforced' : 'platform.unenforced', { app_id: appId, platform, actor }, now)
     })
     await this.#deps.onChange()
     return platformView(await this.#require(appId), platform)
@@ -89,6 +93,7 @@ export class AppAdmin {
     const ciphertext = this.#deps.apps.sealSecret(appId, platform, secretId, newPlatformSecret())
     await changeConfig(this.#deps.db, { actor, action: 'secret.created', appId, platform, target: secretId }, now, async (trx) => {
       await trx.insertInto('secrets').values({ id: secretId, app_id: appId, platform, ciphertext, created_at: now.toISOString(), revoked_at: null, last_used_at: null }).execute()
+      await this.#deps.webhookEvents?.emit(trx, 'secret.created', { app_id: appId, platform, secret_id: secretId, actor }, now)
     })
     await this.#deps.onChange()
     const app = await this.#require(appId)
@@ -125,6 +130,7 @@ export class AppAdmin {
       if (target.revoked_at !== null) throw new AlreadyRevoked(target.revoked_at)
       if (rows.filter((r) => r.revoked_at === null).length === 1) throw new VerityError('last_active_secret')
       await trx.updateTable('secrets').set({ revoked_at: now.toISOString() }).where('id', '=', secretId).execute()
+      await this.#deps.webhookEvents?.emit(trx, 'secret.revoked', { app_id: appId, platform, secret_id: secretId, actor }, now)
     })
   }
 

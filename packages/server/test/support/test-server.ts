@@ -32,7 +32,7 @@ export interface TestServer {
 export async function startTestServer(
   env: Record<string, string> = {},
   dataDir?: string,
-  options: { logLines?: string[]; diagnosisBudget?: StartOptions['diagnosisBudget'] } = {},
+  options: { logLines?: string[]; diagnosisBudget?: StartOptions['diagnosisBudget']; webhooks?: StartOptions['webhooks'] } = {},
 ): Promise<TestServer> {
   const dir = dataDir ?? mkdtempSync(join(tmpdir(), 'verity-test-'))
   const config = parseServerConfig({ port: '0', dataDir: dir }, { VERITY_ADMIN_KEY: TEST_ADMIN_KEY, ...env })
@@ -47,6 +47,7 @@ export async function startTestServer(
     shutdownGraceMs: 2_000,
     onReply: checkReplyAgainstSchema,
     ...(options.diagnosisBudget && { diagnosisBudget: options.diagnosisBudget }),
+    ...(options.webhooks && { webhooks: options.webhooks }),
   })
 
   const request: TestServer['request'] = async (method, path, options = {}) => {

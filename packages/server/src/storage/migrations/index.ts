@@ -4,6 +4,7 @@ import * as authStatistics from './0002-auth-statistics.js'
 import * as conversations from './0003-conversations.js'
 import * as failureLimits from './0004-failure-limits.js'
 import * as provenClaims from './0005-proven-claims.js'
+import * as webhooks from './0009-webhooks.js'
 
 /** Every migration, in order. Names are stable: they are recorded in the database. */
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
@@ -12,4 +13,5 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0003-conversations': conversations,
   '0004-failure-limits': failureLimits,
   '0005-proven-claims': provenClaims,
+  '0009-webhooks': webhooks,
 }

@@ -1,0 +1,102 @@
+import type { Logger } from 'pino'
+import type { DeliveryRow, WebhookRepository } from '../storage/webhook-repository.js'
+import { postWebhook, type PostResult } from './post-webhook.js'
+import { DEFAULT_RETRY_SCHEDULE_MS, nextAttemptAt, RETRY_FOR_MS } from './retry-schedule.js'
+import { signWebhook } from './webhook-signature.js'
+
+export interface WebhookWorkerOptions {
+  readonly repo: WebhookRepository
+  readonly logger: Logger
+  /** Development: http, loopback and private addresses may be reached (VERITY_WEBHOOKS_ALLOW_HTTP). */
+  readonly allowPrivate: boolean
+  readonly schedule?: readonly number[]
+  readonly retryForMs?: number
+  readonly pollMs?: number
+  readonly concurrency?: number
+  readonly timeoutMs?: number
+  readonly onDatabaseError?: () => void
+}
+
+/** Longer than a delivery can take, so a claim outlives its attempt unless the process died. */
+const LEASE_MS = 60_000
+
+/**
+ * Delivers queued events from a timer, never on a request's path: a few at a time, each bounded
+ * in time; failures are retried on the schedule for a day, then marked failed.
+ */
+export class WebhookWorker {
+  readonly #o: Required<Omit<WebhookWorkerOptions, 'onDatabaseError'>> & Pick<WebhookWorkerOptions, 'onDatabaseError'>
+  readonly #inFlight = new Set<Promise<void>>()
+  #timer: NodeJS.Timeout | null = null
+  #ticking = false
+  attempts = 0
+
+  constructor(options: WebhookWorkerOptions) {
+    this.#o = {
+      schedule: DEFAULT_RETRY_SCHEDULE_MS,
+      retryForMs: RETRY_FOR_MS,
+      pollMs: 1_000,
+      concurrency: 4,
+      timeoutMs: 10_000,
+      ...options,
+    }
+  }
+
+  start(): void {
+    this.#timer ??= setInterval(() => void this.tick(), this.#o.pollMs)
+    this.#timer.unref()
+  }
+
+  /** Stops claiming, and waits for the attempts under way (each ends within the timeout). */
+  async stop(): Promise<void> {
+    if (this.#timer) clearInterval(this.#timer)
+    this.#timer = null
+    await Promise.allSettled([...this.#inFlight])
+  }
+
+  async tick(): Promise<void> {
+    if (this.#ticking) return
+    this.#ticking = true
+    try {
+      const room = this.#o.concurrency - this.#inFlight.size
+      if (room <= 0) return
+      const claimed = await this.#o.repo.claimDue(room, new Date(), LEASE_MS)
+      for (const delivery of claimed) {
+        const attempt = this.#deliver(delivery).catch((error: unknown) => {
+          this.#o.onDatabaseError?.()
+          this.#o.logger.warn({ err: error, delivery: delivery.id }, 'could not record a webhook attempt')
+        })
+        this.#inFlight.add(attempt)
+        void attempt.finally(() => this.#inFlight.delete(attempt))
+      }
+    } catch (error) {
+      this.#o.onDatabaseError?.()
+      this.#o.logger.warn({ err: error }, 'could not read the webhook queue')
+    } finally {
+      this.#ticking = false
+    }
+  }
+
+  async #deliver(delivery: DeliveryRow): Promise<void> {
+    const hook = await this.#o.repo.get(delivery.webhook_id)
+    const secrets = hook ? await this.#o.repo.signingSecrets(hook.id, new Date()) : null
+    // The webhook was deleted meanwhile (its deliveries with it), or its secret no longer opens.
+    if (!hook || !secrets || secrets.length === 0) return
+    const timestamp = Math.floor(Date.now() / 1000)
+    const headers = {
+      'webhook-id': delivery.id,
+      'webhook-timestamp': String(timestamp),
+      'webhook-signature': signWebhook(secrets, delivery.id, timestamp, delivery.payload),
+    }
+    const result: PostResult = await postWebhook(hook.url, delivery.payload, headers, { timeoutMs: this.#o.timeoutMs, allowPrivate: this.#o.allowPrivate })
+    this.attempts++
+    const now = new Date()
+    const status = 'status' in result ? result.status : null
+    const error = 'error' in result ? result.error : status !== null && (status < 200 || status > 299) ? `answered ${status}` : null
+    const attempt = { at: now.toISOString(), status, error }
+    if (error === null) return this.#o.repo.recordAttempt(delivery, attempt, { status: 'delivered', nextAttemptAt: null })
+    const next = nextAttemptAt(delivery.attempts + 1, new Date(delivery.created_at), now, this.#o.schedule, this.#o.retryForMs)
+    this.#o.logger.info({ webhook: hook.id, delivery: delivery.id, status, error, retry: next?.toISOString() ?? null }, 'webhook delivery failed')
+    await this.#o.repo.recordAttempt(delivery, attempt, next ? { status: 'pending', nextAttemptAt: next.toISOString() } : { status: 'failed', nextAttemptAt: null })
+  }
+}

@@ -1,0 +1,200 @@
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { Webhook } from 'standardwebhooks'
+import { afterEach, describe, expect, it } from 'vitest'
+import { parseServerConfig } from '../src/config/server-config.js'
+import { backendEnv, BACKENDS } from './support/backends.js'
+import { startTestServer, type TestServer } from './support/test-server.js'
+
+interface Received {
+  readonly headers: IncomingHttpHeaders
+  readonly body: string
+}
+
+/** A real receiver on loopback: records every request and answers the statuses queued, then 200. */
+async function startReceiver(): Promise<{ url: string; received: Received[]; answers: number[]; close(): Promise<void> }> {
+  const received: Received[] = []
+  const answers: number[] = []
+  const server: Server = createServer((req, res) => {
+    const chunks: Buffer[] = []
+    req.on('data', (c: Buffer) => chunks.push(c))
+    req.on('end', () => {
+      received.push({ headers: req.headers, body: Buffer.concat(chunks).toString('utf8') })
+      res.statusCode = answers.shift() ?? 200
+      res.end('ok')
+    })
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const { port } = server.address() as AddressInfo
+  return { url: `http://127.0.0.1:${port}/hooks`, received, answers, close: () => new Promise((resolve) => server.close(() => resolve())) }
+}
+
+async function until<T>(what: string, check: () => Promise<T | undefined> | T | undefined, timeoutMs = 15_000): Promise<T> {
+  const end = Date.now() + timeoutMs
+  for (;;) {
+    const value = await check()
+    if (value !== undefined && value !== false) return value
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`)
+    await new Promise((r) => setTimeout(r, 25))
+  }
+}
+
+const verifyWith = (secret: string, r: Received): unknown =>
+  new Webhook(secret).verify(r.body, {
+    'webhook-id': String(r.headers['webhook-id']),
+    'webhook-timestamp': String(r.headers['webhook-timestamp']),
+    'webhook-signature': String(r.headers['webhook-signature']),
+  })
+
+const cleanup: (() => Promise<void>)[] = []
+afterEach(async () => {
+  for (const step of cleanup.splice(0).reverse()) await step()
+})
+
+const DEV = { VERITY_WEBHOOKS_ALLOW_HTTP: '1' }
+const FAST = { schedule: [50], pollMs: 20 }
+
+for (const backend of BACKENDS) {
+  describe(`webhooks (${backend})`, () => {
+    async function start(env: Record<string, string>, options: Parameters<typeof startTestServer>[2] = {}, dataDir?: string): Promise<TestServer> {
+      const server = await startTestServer(env, dataDir, options)
+      cleanup.push(() => server.close())
+      return server
+    }
+    async function receiver() {
+      const r = await startReceiver()
+      cleanup.push(() => r.close())
+      return r
+    }
+
+    it('signs events the Standard Webhooks way, verified by the standardwebhooks package, and after a rotation with both secrets', async () => {
+      const server = await start({ ...(await backendEnv(backend)), ...DEV }, { webhooks: FAST })
+      const r = await receiver()
+      const created = await server.admin('POST', '/admin/v1/webhooks', { url: r.url, events: ['platform.enforced', 'platform.unenforced', 'secret.created', 'secret.revoked'] })
+      expect(created.status).toBe(201)
+      const hook = created.body.webhook
+      expect(hook.id).toMatch(/^whk_[0-9a-z]{26}$/)
+      expect(hook.secret).toMatch(/^whsec_[A-Za-z0-9+/]{32}$/)
+      expect(Buffer.from(hook.secret.slice(6), 'base64')).toHaveLength(24)
+
+      const list = await server.admin('GET', '/admin/v1/webhooks')
+      expect(list.status).toBe(200)
+      expect(list.body.webhooks).toHaveLength(1)
+      expect(JSON.stringify(list.body)).not.toContain(hook.secret.slice(6))
+
+      const { appId, secrets } = await server.createApp()
+      expect((await server.admin('PATCH', `/admin/v1/apps/${appId}/platforms/web`, { enforced: true })).status).toBe(200)
+      const first = await until('platform.enforced', () => r.received[0])
+      const payload = verifyWith(hook.secret, first) as any
+      expect(payload).toMatchObject({ type: 'platform.enforced', data: { app_id: appId, platform: 'web' } })
+      expect(Date.parse(payload.timestamp)).not.toBeNaN()
+      expect(first.headers['webhook-id']).toMatch(/^msg_/)
+      expect(first.headers['webhook-signature']).toMatch(/^v1,[A-Za-z0-9+/]+=*$/)
+
+      // A tampered body or another secret does not verify: the check can fail.
+      expect(() => verifyWith(hook.secret, { ...first, body: first.body.replace('web', 'ios') })).toThrow()
+
+      const rotated = await server.admin('POST', `/admin/v1/webhooks/${hook.id}/rotate-secret`)
+      expect(rotated.status).toBe(200)
+      expect(rotated.body.webhook.secret).not.toBe(hook.secret)
+      expect(Date.parse(rotated.body.webhook.previous_secret_until) - Date.now()).toBeGreaterThan(23 * 3600_000)
+
+      const secret = await server.admin('POST', `/admin/v1/apps/${appId}/platforms/ios/secrets`)
+      expect(secret.status).toBe(201)
+      const second = await until('secret.created', () => r.received.find((m) => m.body.includes('secret.created')))
+      expect(String(second.headers['webhook-signature']).split(' ')).toHaveLength(2)
+      expect(verifyWith(rotated.body.webhook.secret, second)).toMatchObject({ type: 'secret.created', data: { app_id: appId, platform: 'ios', secret_id: secret.body.secret.id } })
+      expect(verifyWith(hook.secret, second)).toMatchObject({ type: 'secret.created' })
+      // Never a secret value in a payload.
+      for (const m of r.received) for (const value of [...Object.values(secrets), secret.body.secret.value]) expect(m.body).not.toContain(value)
+
+      expect((await server.admin('DELETE', `/admin/v1/apps/${appId}/platforms/ios/secrets/${secret.body.secret.id}`)).status).toBe(204)
+      await until('secret.revoked', () => r.received.find((m) => m.body.includes('secret.revoked')))
+
+      const audit = await server.admin('GET', '/admin/v1/audit-log')
+      const actions = audit.body.events.map((e: any) => e.action)
+      expect(actions).toEqual(expect.arrayContaining(['webhook.created', 'webhook.secret_rotated']))
+    })
+
+    it('retries after a 500 and shows each attempt in the delivery log; the test event reaches only its webhook', async () => {
+      const server = await start({ ...(await backendEnv(backend)), ...DEV }, { webhooks: FAST })
+      const r = await receiver()
+      r.answers.push(500)
+      const hook = (await server.admin('POST', '/admin/v1/webhooks', { url: r.url, events: ['secret.revoked'] })).body.webhook
+      const test = await server.admin('POST', `/admin/v1/webhooks/${hook.id}/test`)
+      expect(test.status).toBe(202)
+      const log = await until('delivered', async () => {
+        const res = await server.admin('GET', `/admin/v1/webhooks/${hook.id}/deliveries`)
+        return res.body.deliveries[0]?.status === 'delivered' ? res.body : undefined
+      })
+      const delivery = log.deliveries[0]
+      expect(delivery).toMatchObject({ event_type: 'webhook.test', status: 'delivered', attempts: 2, last_response_status: 200, next_attempt_at: null })
+      expect(delivery.attempt_log.map((a: any) => a.status)).toEqual([500, 200])
+      expect(r.received).toHaveLength(2)
+      expect(r.received[0]!.headers['webhook-id']).toBe(r.received[1]!.headers['webhook-id'])
+      expect(verifyWith(hook.secret, r.received[1]!)).toMatchObject({ type: 'webhook.test', data: { webhook_id: hook.id } })
+
+      // A webhook's deliveries are its own; a deleted webhook is gone with them.
+      expect((await server.admin('DELETE', `/admin/v1/webhooks/${hook.id}`)).status).toBe(204)
+      const gone = await server.admin('GET', `/admin/v1/webhooks/${hook.id}/deliveries`)
+      expect([gone.status, gone.body.error.code]).toEqual([404, 'not_found'])
+      const again = await server.admin('DELETE', `/admin/v1/webhooks/${hook.id}`)
+      expect([again.status, again.body.error.code]).toEqual([404, 'not_found'])
+      const junk = await server.admin('POST', '/admin/v1/webhooks/whk_nope/test')
+      expect([junk.status, junk.body.error.code]).toEqual([404, 'not_found'])
+    })
+
+    it('loses no delivery across a restart', async () => {
+      const env = { ...(await backendEnv(backend)), ...DEV }
+      const r = await receiver()
+      // The first server never polls: its event stays queued when it stops.
+      const first = await startTestServer(env, undefined, { webhooks: { pollMs: 3_600_000 } })
+      const hook = (await first.admin('POST', '/admin/v1/webhooks', { url: r.url, events: ['platform.enforced'] })).body.webhook
+      const { appId } = await first.createApp()
+      expect((await first.admin('PATCH', `/admin/v1/apps/${appId}/platforms/android`, { enforced: true })).status).toBe(200)
+      await first.close({ keepData: true })
+      expect(r.received).toHaveLength(0)
+
+      const second = await start(env, { webhooks: FAST }, first.dataDir)
+      const got = await until('the queued event', () => r.received[0])
+      expect(verifyWith(hook.secret, got)).toMatchObject({ type: 'platform.enforced', data: { app_id: appId, platform: 'android' } })
+      const log = await second.admin('GET', `/admin/v1/webhooks/${hook.id}/deliveries`)
+      expect(log.body.deliveries[0]).toMatchObject({ status: 'delivered', attempts: 1 })
+    })
+
+    it('refuses http and private addresses without VERITY_WEBHOOKS_ALLOW_HTTP', async () => {
+      const server = await start(await backendEnv(backend))
+      for (const url of ['http://hooks.example.com/x', 'https://127.0.0.1/x', 'https://localhost/x', 'https://10.1.2.3/x', 'https://169.254.169.254/latest', 'https://[::1]/x', 'https://192.168.0.10/x', 'https://[::ffff:127.0.0.1]/x', 'ftp://example.com/']) {
+        const res = await server.admin('POST', '/admin/v1/webhooks', { url, events: ['secret.created'] })
+        expect([url, res.status, res.body.error.code]).toEqual([url, 400, 'webhook_url_refused'])
+      }
+      for (const body of [{ url: 'https://hooks.example.com/x', events: ['nope'] }, { url: 'https://hooks.example.com/x', events: [] }, { url: 'https://hooks.example.com/x' }, { url: 42, events: ['secret.created'] }]) {
+        const res = await server.admin('POST', '/admin/v1/webhooks', body)
+        expect([res.status, res.body.error.code]).toEqual([400, 'invalid_request'])
+      }
+      const ok = await server.admin('POST', '/admin/v1/webhooks', { url: 'https://hooks.example.com/x', events: ['secret.created'] })
+      expect(ok.status).toBe(201)
+    })
+
+    it('bounds the pending deliveries of a webhook, dropping the oldest and counting them', async () => {
+      const server = await start({ ...(await backendEnv(backend)), ...DEV }, { webhooks: { pollMs: 3_600_000, maxPending: 3 } })
+      const hook = (await server.admin('POST', '/admin/v1/webhooks', { url: 'http://127.0.0.1:9/never', events: ['secret.created'] })).body.webhook
+      const { appId } = await server.createApp()
+      const ids: string[] = []
+      for (let i = 0; i < 5; i++) ids.push((await server.admin('POST', `/admin/v1/apps/${appId}/platforms/web/secrets`)).body.secret.id)
+      const log = await server.admin('GET', `/admin/v1/webhooks/${hook.id}/deliveries`)
+      expect(log.body.deliveries).toHaveLength(3)
+      expect(log.body.deliveries.every((d: any) => d.status === 'pending')).toBe(true)
+      const metrics = await server.request('GET', '/metrics')
+      expect(metrics.body).toMatch(/^verity_webhook_deliveries_dropped_total 2$/m)
+    })
+  })
+}
+
+describe('webhook settings', () => {
+  it('a bad VERITY_WEBHOOKS_ALLOW_HTTP stops the start, naming the variable', () => {
+    expect(() => parseServerConfig({}, { VERITY_WEBHOOKS_ALLOW_HTTP: 'yes' })).toThrow(/VERITY_WEBHOOKS_ALLOW_HTTP/)
+    expect(parseServerConfig({}, { VERITY_WEBHOOKS_ALLOW_HTTP: '1' }).webhooksAllowHttp).toBe(true)
+    expect(parseServerConfig({}, {}).webhooksAllowHttp).toBe(false)
+  })
+})
