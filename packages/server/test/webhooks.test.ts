@@ -119,7 +119,8 @@ for (const backend of BACKENDS) {
     it('retries after a 500 and shows each attempt in the delivery log; the test event reaches only its webhook', async () => {
       const server = await start({ ...(await backendEnv(backend)), ...DEV }, { webhooks: FAST })
       const r = await receiver()
-      r.answers.push(500)
+      // A redirect is a failed attempt (never followed), as is a 500.
+      r.answers.push(302, 500)
       const hook = (await server.admin('POST', '/admin/v1/webhooks', { url: r.url, events: ['secret.revoked'] })).body.webhook
       const test = await server.admin('POST', `/admin/v1/webhooks/${hook.id}/test`)
       expect(test.status).toBe(202)
@@ -128,11 +129,11 @@ for (const backend of BACKENDS) {
         return res.body.deliveries[0]?.status === 'delivered' ? res.body : undefined
       })
       const delivery = log.deliveries[0]
-      expect(delivery).toMatchObject({ event_type: 'webhook.test', status: 'delivered', attempts: 2, last_response_status: 200, next_attempt_at: null })
-      expect(delivery.attempt_log.map((a: any) => a.status)).toEqual([500, 200])
-      expect(r.received).toHaveLength(2)
-      expect(r.received[0]!.headers['webhook-id']).toBe(r.received[1]!.headers['webhook-id'])
-      expect(verifyWith(hook.secret, r.received[1]!)).toMatchObject({ type: 'webhook.test', data: { webhook_id: hook.id } })
+      expect(delivery).toMatchObject({ event_type: 'webhook.test', status: 'delivered', attempts: 3, last_response_status: 200, next_attempt_at: null, last_error: null })
+      expect(delivery.attempt_log.map((a: any) => [a.status, a.error])).toEqual([[302, 'answered 302'], [500, 'answered 500'], [200, null]])
+      expect(r.received).toHaveLength(3)
+      expect(new Set(r.received.map((m) => m.headers['webhook-id']))).toEqual(new Set([delivery.id]))
+      expect(verifyWith(hook.secret, r.received[2]!)).toMatchObject({ type: 'webhook.test', data: { webhook_id: hook.id } })
 
       // A webhook's deliveries are its own; a deleted webhook is gone with them.
       expect((await server.admin('DELETE', `/admin/v1/webhooks/${hook.id}`)).status).toBe(204)
@@ -142,6 +143,41 @@ for (const backend of BACKENDS) {
       expect([again.status, again.body.error.code]).toEqual([404, 'not_found'])
       const junk = await server.admin('POST', '/admin/v1/webhooks/whk_nope/test')
       expect([junk.status, junk.body.error.code]).toEqual([404, 'not_found'])
+    })
+
+    it('bounds each attempt in time and in the answer read, and gives up after the retry period', async () => {
+      const server = await start({ ...(await backendEnv(backend)), ...DEV }, { webhooks: { ...FAST, timeoutMs: 300, retryForMs: 500 } })
+      // /hang never answers; /flood answers 200 with an endless body.
+      const raw = createServer((req, res) => {
+        if (req.url === '/flood') {
+          res.writeHead(200)
+          const chunk = 'x'.repeat(1024)
+          const pump = (): void => {
+            while (res.write(chunk)) if (res.destroyed) return
+            res.once('drain', pump)
+          }
+          pump()
+        }
+      })
+      await new Promise<void>((resolve) => raw.listen(0, '127.0.0.1', resolve))
+      cleanup.push(() => { raw.closeAllConnections(); return new Promise((resolve) => raw.close(() => resolve())) })
+      const base = `http://127.0.0.1:${(raw.address() as AddressInfo).port}`
+      const hang = (await server.admin('POST', '/admin/v1/webhooks', { url: `${base}/hang`, events: ['secret.created'] })).body.webhook
+      const flood = (await server.admin('POST', '/admin/v1/webhooks', { url: `${base}/flood`, events: ['secret.created'] })).body.webhook
+      await server.admin('POST', `/admin/v1/webhooks/${hang.id}/test`)
+      await server.admin('POST', `/admin/v1/webhooks/${flood.id}/test`)
+      const finished = (id: string) =>
+        until(`${id} finished`, async () => {
+          const d = (await server.admin('GET', `/admin/v1/webhooks/${id}/deliveries`)).body.deliveries[0]
+          return d && d.status !== 'pending' ? d : undefined
+        })
+      const flooded = await finished(flood.id)
+      expect(flooded).toMatchObject({ status: 'delivered', attempts: 1, last_response_status: 200 })
+      const hung = await finished(hang.id)
+      expect(hung.status).toBe('failed')
+      expect(hung.attempts).toBeGreaterThanOrEqual(1)
+      expect(hung.next_attempt_at).toBeNull()
+      expect(hung.attempt_log.every((a: any) => a.status === null && a.error === 'no answer within 300 ms')).toBe(true)
     })
 
     it('loses no delivery across a restart', async () => {
@@ -161,6 +197,24 @@ for (const backend of BACKENDS) {
       const log = await second.admin('GET', `/admin/v1/webhooks/${hook.id}/deliveries`)
       expect(log.body.deliveries[0]).toMatchObject({ status: 'delivered', attempts: 1 })
     })
+
+    if (backend === 'postgres') {
+      it('delivers each event once with two instances on one database', async () => {
+        const env = { ...(await backendEnv(backend)), ...DEV }
+        const r = await receiver()
+        const a = await start(env, { webhooks: FAST })
+        const b = await start(env, { webhooks: FAST })
+        const hook = (await a.admin('POST', '/admin/v1/webhooks', { url: r.url, events: ['secret.created'] })).body.webhook
+        for (let i = 0; i < 20; i++) expect((await (i % 2 ? a : b).admin('POST', `/admin/v1/webhooks/${hook.id}/test`)).status).toBe(202)
+        await until('20 deliveries', async () => {
+          const log = (await a.admin('GET', `/admin/v1/webhooks/${hook.id}/deliveries`)).body.deliveries
+          return log.length === 20 && log.every((d: any) => d.status === 'delivered')
+        })
+        const ids = r.received.map((m) => m.headers['webhook-id'])
+        expect(new Set(ids).size).toBe(20)
+        expect(ids).toHaveLength(20)
+      })
+    }
 
     it('refuses http and private addresses without VERITY_WEBHOOKS_ALLOW_HTTP', async () => {
       const server = await start(await backendEnv(backend))

@@ -92,7 +92,7 @@ export interface StartOptions {
   /** Sees each route's reply before it is sent (the test suites check replies against the response schemas). */
   readonly onReply?: (route: Route, reply: Reply) => void
   /** Webhook delivery timing and bounds; tests shorten the retry schedule instead of sleeping. */
-  readonly webhooks?: { readonly schedule?: readonly number[]; readonly pollMs?: number; readonly maxPending?: number; readonly retryForMs?: number }
+  readonly webhooks?: { readonly schedule?: readonly number[]; readonly pollMs?: number; readonly maxPending?: number; readonly retryForMs?: number; readonly timeoutMs?: number }
 }
 
 /**
@@ -203,6 +203,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     ...(options.webhooks?.schedule && { schedule: options.webhooks.schedule }),
     ...(options.webhooks?.pollMs && { pollMs: options.webhooks.pollMs }),
     ...(options.webhooks?.retryForMs && { retryForMs: options.webhooks.retryForMs }),
+    ...(options.webhooks?.timeoutMs && { timeoutMs: options.webhooks.timeoutMs }),
   })
   const webhooks = new Webhooks({ db: data.db, repo: data.webhooks, events: webhookEvents, allowDevelopment: config.webhooksAllowHttp })
   const admin = new AppAdmin({

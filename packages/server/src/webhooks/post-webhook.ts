@@ -40,7 +40,8 @@ export function postWebhook(url: string, body: string, headers: Record<string, s
   return new Promise((resolve) => {
     const target = new URL(url)
     const literal = target.hostname.replace(/^\[|\]$/g, '')
-    if (!options.allowPrivate && isPrivateAddress(literal)) return resolve({ error: 'private address refused' })
+    // Checked again here: the setting may have changed since the webhook was created.
+    if (!options.allowPrivate && (target.protocol !== 'https:' || isPrivateAddress(literal))) return resolve({ error: 'refused: http or a private address' })
     const send = target.protocol === 'https:' ? httpsRequest : httpRequest
     let settled = false
     const finish = (result: PostResult): void => {

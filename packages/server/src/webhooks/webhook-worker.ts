@@ -29,7 +29,6 @@ export class WebhookWorker {
   readonly #inFlight = new Set<Promise<void>>()
   #timer: NodeJS.Timeout | null = null
   #ticking = false
-  attempts = 0
 
   constructor(options: WebhookWorkerOptions) {
     this.#o = {
@@ -79,17 +78,22 @@ export class WebhookWorker {
 
   async #deliver(delivery: DeliveryRow): Promise<void> {
     const hook = await this.#o.repo.get(delivery.webhook_id)
-    const secrets = hook ? await this.#o.repo.signingSecrets(hook.id, new Date()) : null
-    // The webhook was deleted meanwhile (its deliveries with it), or its secret no longer opens.
-    if (!hook || !secrets || secrets.length === 0) return
-    const timestamp = Math.floor(Date.now() / 1000)
-    const headers = {
-      'webhook-id': delivery.id,
-      'webhook-timestamp': String(timestamp),
-      'webhook-signature': signWebhook(secrets, delivery.id, timestamp, delivery.payload),
+    // The webhook was deleted meanwhile, its deliveries with it.
+    if (!hook) return
+    const secrets = (await this.#o.repo.signingSecrets(hook.id, new Date())) ?? []
+    let result: PostResult
+    if (secrets.length === 0) {
+      // Never sent unsigned; retried on the schedule, in case the right master key comes back.
+      result = { error: 'the signing secret does not open with this master key' }
+    } else {
+      const timestamp = Math.floor(Date.now() / 1000)
+      const headers = {
+        'webhook-id': delivery.id,
+        'webhook-timestamp': String(timestamp),
+        'webhook-signature': signWebhook(secrets, delivery.id, timestamp, delivery.payload),
+      }
+      result = await postWebhook(hook.url, delivery.payload, headers, { timeoutMs: this.#o.timeoutMs, allowPrivate: this.#o.allowPrivate })
     }
-    const result: PostResult = await postWebhook(hook.url, delivery.payload, headers, { timeoutMs: this.#o.timeoutMs, allowPrivate: this.#o.allowPrivate })
-    this.attempts++
     const now = new Date()
     const status = 'status' in result ? result.status : null
     const error = 'error' in result ? result.error : status !== null && (status < 200 || status > 299) ? `answered ${status}` : null
