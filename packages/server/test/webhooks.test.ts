@@ -1,5 +1,9 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { pathToFileURL } from 'node:url'
 import { Webhook } from 'standardwebhooks'
 import { afterEach, describe, expect, it } from 'vitest'
 import { parseServerConfig } from '../src/config/server-config.js'
@@ -45,6 +49,15 @@ const verifyWith = (secret: string, r: Received): unknown =>
     'webhook-timestamp': String(r.headers['webhook-timestamp']),
     'webhook-signature': String(r.headers['webhook-signature']),
   })
+
+/** The verifier docs/webhooks.md shows, run as a reader would copy it. */
+async function docVerifier(): Promise<(secret: string, headers: IncomingHttpHeaders, body: string) => boolean> {
+  const doc = readFileSync(new URL('../../../docs/webhooks.md', import.meta.url), 'utf8')
+  const code = /```js\n([\s\S]*?)```/.exec(doc)![1]!
+  const file = join(mkdtempSync(join(tmpdir(), 'verity-doc-')), 'verify.mjs')
+  writeFileSync(file, `${code}\nexport { verifyVerityWebhook }\n`)
+  return ((await import(pathToFileURL(file).href)) as { verifyVerityWebhook: any }).verifyVerityWebhook
+}
 
 const cleanup: (() => Promise<void>)[] = []
 afterEach(async () => {
@@ -105,6 +118,13 @@ for (const backend of BACKENDS) {
       expect(String(second.headers['webhook-signature']).split(' ')).toHaveLength(2)
       expect(verifyWith(rotated.body.webhook.secret, second)).toMatchObject({ type: 'secret.created', data: { app_id: appId, platform: 'ios', secret_id: secret.body.secret.id } })
       expect(verifyWith(hook.secret, second)).toMatchObject({ type: 'secret.created' })
+      // The few lines of node:crypto in docs/webhooks.md agree, and refuse what they should.
+      const verifyDoc = await docVerifier()
+      expect(verifyDoc(hook.secret, first.headers, first.body)).toBe(true)
+      expect(verifyDoc(hook.secret, second.headers, second.body)).toBe(true)
+      expect(verifyDoc(rotated.body.webhook.secret, second.headers, second.body)).toBe(true)
+      expect(verifyDoc(rotated.body.webhook.secret, first.headers, first.body)).toBe(false)
+      expect(verifyDoc(hook.secret, first.headers, first.body.replace('web', 'ios'))).toBe(false)
       // Never a secret value in a payload.
       for (const m of r.received) for (const value of [...Object.values(secrets), secret.body.secret.value]) expect(m.body).not.toContain(value)
 
