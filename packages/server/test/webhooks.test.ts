@@ -131,6 +131,12 @@ for (const backend of BACKENDS) {
       expect((await server.admin('DELETE', `/admin/v1/apps/${appId}/platforms/ios/secrets/${secret.body.secret.id}`)).status).toBe(204)
       await until('secret.revoked', () => r.received.find((m) => m.body.includes('secret.revoked')))
 
+      // Stored sealed, never in clear.
+      const rows = await server.running.data.db.selectFrom('webhooks').selectAll().execute()
+      for (const value of [hook.secret, rotated.body.webhook.secret]) expect(JSON.stringify(rows)).not.toContain(value.slice(6))
+      const paths = Object.keys((await server.request('GET', '/openapi.json')).body.paths)
+      expect(paths).toEqual(expect.arrayContaining(['/admin/v1/webhooks', '/admin/v1/webhooks/{webhook_id}/rotate-secret', '/admin/v1/webhooks/{webhook_id}/deliveries']))
+
       const audit = await server.admin('GET', '/admin/v1/audit-log')
       const actions = audit.body.events.map((e: any) => e.action)
       expect(actions).toEqual(expect.arrayContaining(['webhook.created', 'webhook.secret_rotated']))

@@ -3,11 +3,13 @@ export const DEFAULT_RETRY_SCHEDULE_MS: readonly number[] = [5_000, 300_000, 1_8
 export const RETRY_FOR_MS = 24 * 60 * 60 * 1000
 
 /**
- * When to try again after `attempts` failed attempts, or null when the next try would fall beyond
- * the retry period (the delivery is then failed).
+ * When to try again after `attempts` failed attempts: the scheduled wait, but never past the end
+ * of the retry period, so the last try falls at its end; null once the period is over (the
+ * delivery is then failed).
  */
 export function nextAttemptAt(attempts: number, createdAt: Date, now: Date, schedule: readonly number[], retryForMs = RETRY_FOR_MS): Date | null {
+  const deadline = createdAt.getTime() + retryForMs
+  if (now.getTime() >= deadline) return null
   const wait = schedule[Math.min(attempts - 1, schedule.length - 1)] ?? 0
-  const next = new Date(now.getTime() + wait)
-  return next.getTime() - createdAt.getTime() > retryForMs ? null : next
+  return new Date(Math.min(now.getTime() + wait, deadline))
 }
