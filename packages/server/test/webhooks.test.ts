@@ -7,6 +7,7 @@ import { pathToFileURL } from 'node:url'
 import { Webhook } from 'standardwebhooks'
 import { afterEach, describe, expect, it } from 'vitest'
 import { parseServerConfig } from '../src/config/server-config.js'
+import { postWebhook } from '../src/webhooks/post-webhook.js'
 import { backendEnv, BACKENDS } from './support/backends.js'
 import { startTestServer, type TestServer } from './support/test-server.js'
 
@@ -156,7 +157,7 @@ for (const backend of BACKENDS) {
       })
       const delivery = log.deliveries[0]
       expect(delivery).toMatchObject({ event_type: 'webhook.test', status: 'delivered', attempts: 3, last_response_status: 200, next_attempt_at: null, last_error: null })
-      expect(delivery.attempt_log.map((a: any) => [a.status, a.error])).toEqual([[302, 'answered 302'], [500, 'answered 500'], [200, null]])
+      expect(delivery.attempt_log.map((a: any) => [a.status, a.error])).toEqual([[302, 'answered 302 (redirects are not followed)'], [500, 'answered 500'], [200, null]])
       expect(r.received).toHaveLength(3)
       expect(new Set(r.received.map((m) => m.headers['webhook-id']))).toEqual(new Set([delivery.id]))
       expect(verifyWith(hook.secret, r.received[2]!)).toMatchObject({ type: 'webhook.test', data: { webhook_id: hook.id } })
@@ -270,6 +271,24 @@ for (const backend of BACKENDS) {
     })
   })
 }
+
+describe('webhook delivery guard', () => {
+  it('refuses a name that resolves to a private address at delivery time, unless development allows it', async () => {
+    const r = await startReceiver()
+    try {
+      const url = r.url.replace('127.0.0.1', 'localhost')
+      const refused = await postWebhook(url.replace('http:', 'https:'), '{}', {}, { timeoutMs: 2_000, allowPrivate: false })
+      expect(refused).toEqual({ error: 'the host name resolves only to loopback or private addresses (EPRIVATE)' })
+      const literal = await postWebhook('https://127.0.0.1:1/x', '{}', {}, { timeoutMs: 2_000, allowPrivate: false })
+      expect(literal).toEqual({ error: 'refused: http or a private address' })
+      expect(r.received).toHaveLength(0)
+      expect(await postWebhook(url, '{}', {}, { timeoutMs: 2_000, allowPrivate: true })).toEqual({ status: 200 })
+      expect(r.received).toHaveLength(1)
+    } finally {
+      await r.close()
+    }
+  })
+})
 
 describe('webhook settings', () => {
   it('a bad VERITY_WEBHOOKS_ALLOW_HTTP stops the start, naming the variable', () => {

@@ -70,7 +70,22 @@ export function postWebhook(url: string, body: string, headers: Record<string, s
       },
     )
     const timer = setTimeout(() => finish({ error: `no answer within ${options.timeoutMs} ms` }), options.timeoutMs)
-    req.on('error', (error: NodeJS.ErrnoException) => finish({ error: error.code ?? error.message }))
+    req.on('error', (error: NodeJS.ErrnoException) => finish({ error: describeError(error) }))
     req.end(body)
   })
+}
+
+const KNOWN_ERRORS: Readonly<Record<string, string>> = {
+  ENOTFOUND: 'the host name does not resolve',
+  EAI_AGAIN: 'the host name could not be resolved now',
+  ECONNREFUSED: 'the connection was refused',
+  ECONNRESET: 'the connection was reset',
+  EPRIVATE: 'the host name resolves only to loopback or private addresses',
+}
+
+/** A sentence for the delivery log, with the system's code to search for. */
+function describeError(error: NodeJS.ErrnoException): string {
+  const known = error.code ? KNOWN_ERRORS[error.code] : undefined
+  if (known) return `${known} (${error.code})`
+  return error.code ?? (error.message.slice(0, 200) || 'the request failed')
 }

@@ -96,7 +96,7 @@ export class WebhookWorker {
     }
     const now = new Date()
     const status = 'status' in result ? result.status : null
-    const error = 'error' in result ? result.error : status !== null && (status < 200 || status > 299) ? `answered ${status}` : null
+    const error = 'error' in result ? result.error : status === null || (status >= 200 && status <= 299) ? null : status >= 300 && status <= 399 ? `answered ${status} (redirects are not followed)` : `answered ${status}`
     const attempt = { at: now.toISOString(), status, error }
     if (error === null) return this.#o.repo.recordAttempt(delivery, attempt, { status: 'delivered', nextAttemptAt: null })
     const next = nextAttemptAt(delivery.attempts + 1, new Date(delivery.created_at), now, this.#o.schedule, this.#o.retryForMs)
