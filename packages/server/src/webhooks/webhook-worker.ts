@@ -28,7 +28,7 @@ export class WebhookWorker {
   readonly #o: Required<Omit<WebhookWorkerOptions, 'onDatabaseError'>> & Pick<WebhookWorkerOptions, 'onDatabaseError'>
   readonly #inFlight = new Set<Promise<void>>()
   #timer: NodeJS.Timeout | null = null
-  #ticking = false
+  #tick: Promise<void> | null = null
 
   constructor(options: WebhookWorkerOptions) {
     this.#o = {
@@ -46,16 +46,26 @@ export class WebhookWorker {
     this.#timer.unref()
   }
 
-  /** Stops claiming, and waits for the attempts under way (each ends within the timeout). */
+  /**
+   * Stops claiming, and waits for a claim under way and the attempts it started (each ends within
+   * the timeout), so no claimed delivery is left waiting for its lease to end.
+   */
   async stop(): Promise<void> {
     if (this.#timer) clearInterval(this.#timer)
     this.#timer = null
+    await this.#tick
     await Promise.allSettled([...this.#inFlight])
   }
 
-  async tick(): Promise<void> {
-    if (this.#ticking) return
-    this.#ticking = true
+  /** One round: claims what is due, up to the free delivery slots. */
+  tick(): Promise<void> {
+    this.#tick ??= this.#claim().finally(() => {
+      this.#tick = null
+    })
+    return this.#tick
+  }
+
+  async #claim(): Promise<void> {
     try {
       const room = this.#o.concurrency - this.#inFlight.size
       if (room <= 0) return
@@ -71,8 +81,6 @@ export class WebhookWorker {
     } catch (error) {
       this.#o.onDatabaseError?.()
       this.#o.logger.warn({ err: error }, 'could not read the webhook queue')
-    } finally {
-      this.#ticking = false
     }
   }
 
