@@ -161,6 +161,9 @@ for (const backend of BACKENDS) {
       expect(r.received).toHaveLength(3)
       expect(new Set(r.received.map((m) => m.headers['webhook-id']))).toEqual(new Set([delivery.id]))
       expect(verifyWith(hook.secret, r.received[2]!)).toMatchObject({ type: 'webhook.test', data: { webhook_id: hook.id } })
+      const metrics = (await server.request('GET', '/metrics')).body
+      expect(metrics).toMatch(/^verity_webhook_attempts_total\{result="delivered"\} 1$/m)
+      expect(metrics).toMatch(/^verity_webhook_attempts_total\{result="retrying"\} 2$/m)
 
       // A webhook's deliveries are its own; a deleted webhook is gone with them.
       expect((await server.admin('DELETE', `/admin/v1/webhooks/${hook.id}`)).status).toBe(204)

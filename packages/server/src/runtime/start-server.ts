@@ -258,7 +258,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     listener,
     pool: data.poolStats ?? null,
     live: eventStreams,
-    webhooks: { dropped: () => webhookEvents.dropped },
+    webhooks: { dropped: () => webhookEvents.dropped, attempts: webhookWorker.outcomes },
   })
   const handler = createRequestHandler({
     router: new Router(routes),

@@ -29,6 +29,8 @@ export class WebhookWorker {
   readonly #inFlight = new Set<Promise<void>>()
   #timer: NodeJS.Timeout | null = null
   #tick: Promise<void> | null = null
+  /** Attempts by what came of them, for the metrics. */
+  readonly outcomes = { delivered: 0, retrying: 0, failed: 0 }
 
   constructor(options: WebhookWorkerOptions) {
     this.#o = {
@@ -106,9 +108,13 @@ export class WebhookWorker {
     const status = 'status' in result ? result.status : null
     const error = 'error' in result ? result.error : status === null || (status >= 200 && status <= 299) ? null : status >= 300 && status <= 399 ? `answered ${status} (redirects are not followed)` : `answered ${status}`
     const attempt = { at: now.toISOString(), status, error }
-    if (error === null) return this.#o.repo.recordAttempt(delivery, attempt, { status: 'delivered', nextAttemptAt: null })
+    if (error === null) {
+      this.outcomes.delivered++
+      return this.#o.repo.recordAttempt(delivery, attempt, { status: 'delivered', nextAttemptAt: null })
+    }
     const next = nextAttemptAt(delivery.attempts + 1, new Date(delivery.created_at), now, this.#o.schedule, this.#o.retryForMs)
     this.#o.logger.info({ webhook: hook.id, delivery: delivery.id, status, error, retry: next?.toISOString() ?? null }, 'webhook delivery failed')
+    this.outcomes[next ? 'retrying' : 'failed']++
     await this.#o.repo.recordAttempt(delivery, attempt, next ? { status: 'pending', nextAttemptAt: next.toISOString() } : { status: 'failed', nextAttemptAt: null })
   }
 }

@@ -38,7 +38,7 @@ export interface MetricSources {
   readonly listener?: { readonly connected: boolean; readonly reconnects: number } | null
   readonly pool?: (() => { total: number; idle: number; waiting: number }) | null
   readonly live?: { readonly size: number; readonly queuedBytes: number; readonly dropped: number }
-  readonly webhooks?: { dropped(): number }
+  readonly webhooks?: { dropped(): number; readonly attempts: { readonly delivered: number; readonly retrying: number; readonly failed: number } }
 }
 
 /**
@@ -160,6 +160,8 @@ export class VerityMetrics {
       if (s.webhooks) {
         out.family('verity_webhook_deliveries_dropped_total', 'counter', 'Pending webhook deliveries dropped (oldest first) because their webhook already had 10,000 waiting.')
         out.sample('verity_webhook_deliveries_dropped_total', s.webhooks.dropped())
+        out.family('verity_webhook_attempts_total', 'counter', 'Webhook delivery attempts by this process: delivered, failed and to be retried, failed for good (the retry period is over).')
+        for (const [result, n] of Object.entries(s.webhooks.attempts)) out.sample('verity_webhook_attempts_total', n, { result })
       }
     }
 
