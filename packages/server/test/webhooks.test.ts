@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
@@ -219,6 +219,7 @@ for (const backend of BACKENDS) {
       const { appId } = await first.createApp()
       expect((await first.admin('PATCH', `/admin/v1/apps/${appId}/platforms/android`, { enforced: true })).status).toBe(200)
       await first.close({ keepData: true })
+      cleanup.push(async () => rmSync(first.dataDir, { recursive: true, force: true }))
       expect(r.received).toHaveLength(0)
 
       const second = await start(env, { webhooks: FAST }, first.dataDir)
@@ -226,6 +227,27 @@ for (const backend of BACKENDS) {
       expect(verifyWith(hook.secret, got)).toMatchObject({ type: 'platform.enforced', data: { app_id: appId, platform: 'android' } })
       const log = await second.admin('GET', `/admin/v1/webhooks/${hook.id}/deliveries`)
       expect(log.body.deliveries[0]).toMatchObject({ status: 'delivered', attempts: 1 })
+    })
+
+    it('retries after a restart a delivery whose attempt failed before it', async () => {
+      const env = { ...(await backendEnv(backend)), ...DEV }
+      const r = await receiver()
+      r.answers.push(503)
+      const first = await startTestServer(env, undefined, { webhooks: { schedule: [1_000], pollMs: 20 } })
+      const hook = (await first.admin('POST', '/admin/v1/webhooks', { url: r.url, events: ['secret.created'] })).body.webhook
+      await first.admin('POST', `/admin/v1/webhooks/${hook.id}/test`)
+      await until('the first attempt', async () => (await first.admin('GET', `/admin/v1/webhooks/${hook.id}/deliveries`)).body.deliveries[0]?.attempts === 1)
+      await first.close({ keepData: true })
+      cleanup.push(async () => rmSync(first.dataDir, { recursive: true, force: true }))
+      expect(r.received).toHaveLength(1)
+
+      const second = await start(env, { webhooks: FAST }, first.dataDir)
+      const log = await until('the retry', async () => {
+        const d = (await second.admin('GET', `/admin/v1/webhooks/${hook.id}/deliveries`)).body.deliveries[0]
+        return d?.status === 'delivered' ? d : undefined
+      })
+      expect(log.attempt_log.map((a: any) => a.status)).toEqual([503, 200])
+      expect(r.received.map((m) => m.headers['webhook-id'])).toEqual([log.id, log.id])
     })
 
     if (backend === 'postgres') {
