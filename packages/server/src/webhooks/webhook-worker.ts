@@ -72,13 +72,19 @@ export class WebhookWorker {
       const room = this.#o.concurrency - this.#inFlight.size
       if (room <= 0) return
       const claimed = await this.#o.repo.claimDue(room, new Date(), LEASE_MS)
+      // A full claim means more may be due: each finished attempt claims again at once, so a
+      // backlog drains at the receiver's pace rather than a few per poll.
+      const more = claimed.length === room
       for (const delivery of claimed) {
         const attempt = this.#deliver(delivery).catch((error: unknown) => {
           this.#o.onDatabaseError?.()
           this.#o.logger.warn({ err: error, delivery: delivery.id }, 'could not record a webhook attempt')
         })
         this.#inFlight.add(attempt)
-        void attempt.finally(() => this.#inFlight.delete(attempt))
+        void attempt.finally(() => {
+          this.#inFlight.delete(attempt)
+          if (more && this.#timer !== null) void this.tick()
+        })
       }
     } catch (error) {
       this.#o.onDatabaseError?.()
