@@ -291,6 +291,9 @@ for (const backend of BACKENDS) {
       const log = await server.admin('GET', `/admin/v1/webhooks/${hook.id}/deliveries`)
       expect(log.body.deliveries).toHaveLength(3)
       expect(log.body.deliveries.every((d: any) => d.status === 'pending')).toBe(true)
+      // The oldest were dropped: what waits is the three latest secrets' events.
+      const rows = await server.running.data.db.selectFrom('webhook_deliveries').select('payload').execute()
+      expect(rows.map((row) => JSON.parse(row.payload).data.secret_id).sort()).toEqual(ids.slice(2).sort())
       const metrics = await server.request('GET', '/metrics')
       expect(metrics.body).toMatch(/^verity_webhook_deliveries_dropped_total 2$/m)
     })

@@ -131,11 +131,16 @@ export class WebhookRepository {
 
   /** Deletes the oldest rows of a webhook in this state beyond `keep`; returns how many. */
   async #trim(db: Kysely<Database>, webhookId: string, state: 'pending' | 'finished', keep: number): Promise<number> {
-    const inState = (q: any) => (state === 'pending' ? q.where('status', '=', 'pending') : q.where('status', '!=', 'pending'))
-    const row = await inState(db.selectFrom('webhook_deliveries').select((eb: any) => eb.fn.countAll().as('n')).where('webhook_id', '=', webhookId)).executeTakeFirstOrThrow()
+    const op = state === 'pending' ? '=' : '!='
+    const row = await db
+      .selectFrom('webhook_deliveries')
+      .select((eb) => eb.fn.countAll<number | string>().as('n'))
+      .where('webhook_id', '=', webhookId)
+      .where('status', op, 'pending')
+      .executeTakeFirstOrThrow()
     const excess = Number(row.n) - keep
     if (excess <= 0) return 0
-    const oldest = inState(db.selectFrom('webhook_deliveries').select('id').where('webhook_id', '=', webhookId)).orderBy('id').limit(excess)
+    const oldest = db.selectFrom('webhook_deliveries').select('id').where('webhook_id', '=', webhookId).where('status', op, 'pending').orderBy('id').limit(excess)
     await db.deleteFrom('webhook_deliveries').where('id', 'in', oldest).execute()
     return excess
   }
