@@ -112,7 +112,7 @@ export class WebhookWorker {
     }
     const now = new Date()
     const status = 'status' in result ? result.status : null
-    const error = 'error' in result ? result.error : status === null || (status >= 200 && status <= 299) ? null : status >= 300 && status <= 399 ? `answered ${status} (redirects are not followed)` : `answered ${status}`
+    const error = attemptError(result)
     const attempt = { at: now.toISOString(), status, error }
     if (error === null) {
       this.outcomes.delivered++
@@ -123,4 +123,13 @@ export class WebhookWorker {
     this.outcomes[next ? 'retrying' : 'failed']++
     await this.#o.repo.recordAttempt(delivery, attempt, next ? { status: 'pending', nextAttemptAt: next.toISOString() } : { status: 'failed', nextAttemptAt: null })
   }
+}
+
+/** Why an attempt failed, or null for a delivery (a 2xx). */
+function attemptError(result: PostResult): string | null {
+  if ('error' in result) return result.error
+  const { status } = result
+  if (status >= 200 && status <= 299) return null
+  if (status >= 300 && status <= 399) return `answered ${status} (redirects are not followed)`
+  return `answered ${status}`
 }
