@@ -20,7 +20,8 @@ const LAYERS: readonly (readonly string[])[] = [
   ['authorization', 'profile', 'conversations'],
   // The only place with SQL.
   ['storage'],
-  ['limits', 'config-cache'],
+  // Webhooks: signing, the address guard and the delivery worker, over their queue in storage.
+  ['limits', 'config-cache', 'webhooks'],
   // Names the mistake behind a failed proof, from the in-memory configuration.
   ['diagnosis'],
   // Use cases shared by HTTP and CLI: the messenger and admin ones, and teammates' accounts.

@@ -15,6 +15,8 @@ const EXPECTED: Record<AdminAction, readonly string[]> = {
   'rollout.read': ['owner', 'admin'],
   'failures.read': ['owner', 'admin'],
   'audit.read': ['owner', 'admin'],
+  'webhooks.read': ['owner', 'admin'],
+  'webhooks.manage': ['owner', 'admin'],
   'conversations.read': ['owner', 'admin', 'agent'],
   'conversations.reply': ['owner', 'admin', 'agent'],
   'users.erase': ['owner', 'admin'],
@@ -38,6 +40,6 @@ describe('isAllowed', () => {
     for (const action of ['apps.read', 'secrets.read', 'platforms.enforce', 'audit.read', 'failures.read', 'rollout.read'] as const) expect(isAllowed('agent', action)).toBe(false)
   })
   it('reading or changing secrets, enforcement, teammates and tokens, and deleting data, is sensitive', () => {
-    expect(ADMIN_ACTIONS.filter(isSensitive).sort()).toEqual(['apps.delete', 'keys.manage', 'platforms.enforce', 'secrets.read', 'secrets.revoke', 'secrets.rotate', 'security.manage', 'teammates.manage', 'tokens.manage', 'users.erase'])
+    expect(ADMIN_ACTIONS.filter(isSensitive).sort()).toEqual(['apps.delete', 'keys.manage', 'platforms.enforce', 'secrets.read', 'secrets.revoke', 'secrets.rotate', 'security.manage', 'teammates.manage', 'tokens.manage', 'users.erase', 'webhooks.manage'])
   })
 })

@@ -19,6 +19,9 @@ export const ADMIN_ACTIONS = [
   'rollout.read',
   'failures.read',
   'audit.read',
+  'webhooks.read',
+  /** Creating, deleting, testing webhooks and rotating their secrets (shown once). */
+  'webhooks.manage',
   'conversations.read',
   'conversations.reply',
   /** Erasing one user's data. */
@@ -52,13 +55,14 @@ export function isAllowed(role: Role, action: AdminAction): boolean {
   }
 }
 
-// Reading secret values, rotate, revoke, public keys, enforce on or off, teammates, tokens, deleting data: from a dashboard
+// Reading secret values, rotate, revoke, public keys, webhooks, enforce on or off, teammates, tokens, deleting data: from a dashboard
 // session these need the password (or a code) confirmed within the last 10 minutes.
 const SENSITIVE: ReadonlySet<AdminAction> = new Set([
   'secrets.read',
   'secrets.rotate',
   'secrets.revoke',
   'keys.manage',
+  'webhooks.manage',
   'platforms.enforce',
   'teammates.manage',
   'security.manage',

@@ -3,6 +3,7 @@ import { parseStorageConfig } from '../config/server-config.js'
 import { AppAdmin } from '../services/app-admin.js'
 import { UserLifecycle } from '../services/user-lifecycle.js'
 import { openVerityData, type VerityData } from '../runtime/open-verity-data.js'
+import { QueuedWebhookEvents } from '../webhooks/webhook-events.js'
 import type { CliIo } from './cli-io.js'
 
 export interface DataOptions {
@@ -26,10 +27,12 @@ export async function withData<T>(options: DataOptions, io: CliIo, run: (ctx: Cl
   // Never a new database: a command run from another folder would otherwise start an empty one.
   const data = await openVerityData(config, { mayCreate: false })
   try {
-    // A running server learns of the change by its revision poll (NOTIFY on PostgreSQL).
+    // A running server learns of the change by its revision poll (NOTIFY on PostgreSQL); events of
+    // CLI changes are queued like the API's, and a running server delivers them.
     const onChange = async (): Promise<void> => {}
-    const admin = new AppAdmin({ db: data.db, apps: data.apps, onChange, lateSweep: 'await' })
-    const users = new UserLifecycle({ db: data.db, apps: data.apps, onChange, lateSweep: 'await' })
+    const webhookEvents = new QueuedWebhookEvents(data.webhooks)
+    const admin = new AppAdmin({ db: data.db, apps: data.apps, onChange, lateSweep: 'await', webhookEvents })
+    const users = new UserLifecycle({ db: data.db, apps: data.apps, onChange, lateSweep: 'await', webhookEvents })
     return await run({ data, admin, users, actor: `cli:${safeUserName()}` })
   } finally {
     await data.close()

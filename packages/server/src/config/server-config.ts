@@ -70,6 +70,8 @@ export interface ServerConfig extends StorageConfig {
   readonly teammates: TeammateSettings
   /** VERITY_JWKS_ALLOW_HTTP=1: JWKS URLs may be http:// and reach any address (development only). */
   readonly jwksAllowHttp: boolean
+  /** Development: webhooks may use http and reach loopback or private addresses (VERITY_WEBHOOKS_ALLOW_HTTP=1). */
+  readonly webhooksAllowHttp: boolean
 }
 
 /** Values from command-line flags; undefined means "not given", so the environment decides. */
@@ -160,6 +162,10 @@ export function parseServerConfig(flags: ConfigFlags, env: Env, cwd = process.cw
   }
   const limits = parseAbuseLimits(env)
   const jwksAllowHttp = parseJwksAllowHttp(env)
+  const allowHttpSrc = pick(undefined, null, env, 'VERITY_WEBHOOKS_ALLOW_HTTP')
+  if (allowHttpSrc && !['0', '1'].includes(allowHttpSrc.value)) {
+    fail('webhook development setting', null, 'VERITY_WEBHOOKS_ALLOW_HTTP', `"${allowHttpSrc.value}" from ${allowHttpSrc.origin} must be 1 (allow http and private addresses) or 0`)
+  }
   return Object.freeze({
     ...storage,
     port,
@@ -175,6 +181,7 @@ export function parseServerConfig(flags: ConfigFlags, env: Env, cwd = process.cw
     limits,
     teammates: parseTeammateSettings(flags, env),
     jwksAllowHttp,
+    webhooksAllowHttp: allowHttpSrc?.value === '1',
   })
 }
 

@@ -53,6 +53,11 @@ export const ERROR_CATALOGUE = {
     status: 409,
     message: 'This platform already has a public key with this kid, or already uses this JWKS URL, or has the most public keys it may have.',
   },
+  webhook_url_refused: {
+    status: 400,
+    message: 'This webhook URL is refused: it must be https and reach a public address (VERITY_WEBHOOKS_ALLOW_HTTP=1 allows http and private addresses for development).',
+  },
+  webhook_limit_reached: { status: 409, message: 'This server has the most webhooks it allows (50). Delete one first.' },
   signed_attribute: {
     status: 409,
     message: 'This attribute was signed by an identity token and cannot be changed from the messenger.',

@@ -20,6 +20,7 @@ const RULES: Readonly<Record<string, ParamRule>> = {
   app_id: { valid: matches(idOf('app')), code: 'app_not_found', message: 'No app has this id.' },
   platform: { valid: (value) => (PLATFORMS as readonly string[]).includes(value), code: 'not_found', message: 'Platforms are exactly web, ios and android.' },
   secret_id: { valid: matches(idOf('sec')), code: 'not_found', message: 'This platform has no secret with this id.' },
+  webhook_id: { valid: matches(idOf('whk')), code: 'not_found', message: 'No webhook has this id.' },
   conversation_id: { valid: matches(idOf('conv')), code: 'not_found', message: 'No conversation has this id.' },
   public_key_id: { valid: matches(idOf('pk')), code: 'not_found', message: 'This platform has no public key with this id.' },
   teammate_id: { valid: matches(idOf('tm')), code: 'not_found', message: 'No teammate has this id.' },

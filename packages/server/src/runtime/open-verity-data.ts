@@ -15,6 +15,7 @@ import { TeammateRepository } from '../storage/teammate-repository.js'
 import { TeammateSessionRepository } from '../storage/teammate-session-repository.js'
 import { ApiTokenRepository } from '../storage/api-token-repository.js'
 import { SecuritySettingsRepository } from '../storage/security-settings-repository.js'
+import { WebhookRepository } from '../storage/webhook-repository.js'
 
 /** The data a server or a CLI command works on: storage opened, migrated and unlocked. */
 export interface VerityData extends OpenDatabase {
@@ -28,6 +29,7 @@ export interface VerityData extends OpenDatabase {
   /** Seals what must be readable again (TOTP secrets) with the master key. */
   readonly box: SecretBox
   readonly deviceIds: DeviceIds
+  readonly webhooks: WebhookRepository
   readonly migrations: MigrationReport
 }
 
@@ -74,6 +76,7 @@ export async function openVerityData(config: StorageConfig, options: { mayCreate
       securitySettings: new SecuritySettingsRepository(database.db),
       box,
       deviceIds: new DeviceIds(key),
+      webhooks: new WebhookRepository(database.db, box),
       migrations,
     }
   } catch (error) {

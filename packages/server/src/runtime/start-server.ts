@@ -19,6 +19,10 @@ import { adminPublicKeyRoutes } from '../http/routes/admin-public-key-routes.js'
 import { jwksFetcher, jwksGetOptions } from '../config-cache/fetch-jwks.js'
 import { JwksRegistry } from '../config-cache/platform-key-set.js'
 import { PublicKeys } from '../services/public-keys.js'
+import { adminWebhookRoutes } from '../http/routes/admin-webhook-routes.js'
+import { Webhooks } from '../services/webhooks.js'
+import { QueuedWebhookEvents } from '../webhooks/webhook-events.js'
+import { WebhookWorker } from '../webhooks/webhook-worker.js'
 import { adminRolloutRoutes } from '../http/routes/admin-rollout-routes.js'
 import { adminUserRoutes } from '../http/routes/admin-user-routes.js'
 import { RetentionPruner } from '../services/retention.js'
@@ -74,6 +78,8 @@ export interface RunningServer {
   readonly logger: Logger
   /** Retention in the background (VERITY_RETENTION_DAYS); `runOnce` for tests. */
   readonly retention: RetentionPruner
+  /** Delivers queued webhook events from a timer. */
+  readonly webhookWorker: WebhookWorker
   /** The admin key made on first start, if this start made one (it is shown once). */
   readonly generatedAdminKey: string | null
   /** Graceful: stop accepting, finish in-flight requests, write buffered statistics, close storage. */
@@ -104,6 +110,8 @@ export interface StartOptions {
   readonly retentionIntervalMs?: number
   /** The clock of the JWKS cache (tests move it to see an outage over hours without waiting). */
   readonly jwksClock?: () => number
+  /** Webhook delivery timing and bounds; tests shorten the retry schedule instead of sleeping. */
+  readonly webhooks?: { readonly schedule?: readonly number[]; readonly pollMs?: number; readonly maxPending?: number; readonly retryForMs?: number; readonly timeoutMs?: number }
 }
 
 /**
@@ -219,6 +227,18 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     events,
     recordSignedAttributes: (appId, identity, attributes, at) => profiles.recordSignedAttributes(appId, identity, attributes, at),
   })
+  const webhookEvents = new QueuedWebhookEvents(data.webhooks, options.webhooks?.maxPending)
+  const webhookWorker = new WebhookWorker({
+    repo: data.webhooks,
+    logger,
+    allowPrivate: config.webhooksAllowHttp,
+    onDatabaseError: () => metrics.databaseError('webhooks'),
+    ...(options.webhooks?.schedule && { schedule: options.webhooks.schedule }),
+    ...(options.webhooks?.pollMs && { pollMs: options.webhooks.pollMs }),
+    ...(options.webhooks?.retryForMs && { retryForMs: options.webhooks.retryForMs }),
+    ...(options.webhooks?.timeoutMs && { timeoutMs: options.webhooks.timeoutMs }),
+  })
+  const webhooks = new Webhooks({ db: data.db, repo: data.webhooks, events: webhookEvents, allowDevelopment: config.webhooksAllowHttp })
   const applyChange = async (): Promise<void> => {
     await cache.refresh()
     await options.onConfigChange?.()
@@ -231,8 +251,8 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     lateSweep: 'background' as const,
     onLateSweepError: (error: unknown) => logger.warn({ err: error }, 'the second sweep after an erasure or deletion failed; statistics written late stay until retention'),
   }
-  const admin = new AppAdmin({ db: data.db, apps: data.apps, ...lifecycle })
-  const userLifecycle = new UserLifecycle({ db: data.db, apps: data.apps, ...lifecycle })
+  const admin = new AppAdmin({ db: data.db, apps: data.apps, webhookEvents, ...lifecycle })
+  const userLifecycle = new UserLifecycle({ db: data.db, apps: data.apps, webhookEvents, ...lifecycle })
   const retention = new RetentionPruner({
     db: data.db,
     logger,
@@ -286,6 +306,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     ...metricsRoutes(metrics, config.metricsToken),
     ...adminAppRoutes(admin, data.db),
     ...adminPublicKeyRoutes(publicKeys),
+    ...adminWebhookRoutes(webhooks),
     ...messengerProfileRoutes(profiles),
     ...messengerConversationRoutes(conversations, new RateWindow({ rate: limits.sessionWriteRate })),
     ...messengerEventRoutes(eventStreams),
@@ -311,6 +332,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     listener,
     pool: data.poolStats ?? null,
     live: eventStreams,
+    webhooks: { dropped: () => webhookEvents.dropped, attempts: webhookWorker.outcomes },
   })
   const handler = createRequestHandler({
     router: new Router(routes),
@@ -339,6 +361,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     await data.close().catch(() => {})
     throw listenError(error, config)
   })
+  webhookWorker.start()
   const { port } = server.address() as AddressInfo
   const host = config.host.includes(':') ? `[${config.host}]` : config.host
   const url = `http://${host}:${port}`
@@ -358,6 +381,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
       clearTimeout(grace)
       failureLimit.stop()
       accounts.stop()
+      await webhookWorker.stop()
       cache.stop()
       await retention.stop()
       await listener?.stop()
@@ -367,5 +391,5 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
       logger.info('verity stopped')
     })())
 
-  return { url, port, server, data, cache, events, eventStreams, metrics, listener, diagnosisBudget: budget, logger, retention, generatedAdminKey, close }
+  return { url, port, server, data, cache, events, eventStreams, metrics, listener, diagnosisBudget: budget, logger, retention, webhookWorker, generatedAdminKey, close }
 }

@@ -2,9 +2,10 @@ import type { Kysely } from 'kysely'
 import { newId, newPlatformSecret } from '../crypto/random-ids.js'
 import { VerityError } from '../errors/verity-error.js'
 import type { AppRepository, Environment, StoredApp } from '../storage/app-repository.js'
-import { appendAuditEvent, changeConfig, type Actor } from '../storage/config-change.js'
+import { actorName, appendAuditEvent, changeConfig, type Actor } from '../storage/config-change.js'
 import { deleteAppDataInBatches, deleteAppRows, deleteAppStatistics } from '../storage/delete-app-rows.js'
 import type { Database } from '../storage/schema.js'
+import type { WebhookEvents } from '../webhooks/webhook-events.js'
 import { PLATFORMS, type Platform } from '../verification/platforms.js'
 import { appView, platformView, secretView, type AppView, type PlatformView, type SecretView } from './admin-views.js'
 import { sweepLate, type LateSweepMode } from './late-sweep.js'
@@ -24,6 +25,8 @@ export interface AppAdminDeps {
   /** The second sweep of statistics written late after a deletion (services/late-sweep.ts). */
   readonly lateSweep?: LateSweepMode
   readonly onLateSweepError?: (error: unknown) => void
+  /** Queues webhook events inside each change's transaction. */
+  readonly webhookEvents?: WebhookEvents
 }
 
 /**
@@ -76,6 +79,7 @@ export class AppAdmin {
     await this.#require(appId)
     await changeConfig(this.#deps.db, { actor, action: enforced ? 'platform.enforced' : 'platform.unenforced', appId, platform }, now, async (trx) => {
       await trx.updateTable('platforms').set({ enforced: enforced ? 1 : 0, updated_at: now.toISOString() }).where('app_id', '=', appId).where('platform', '=', platform).execute()
+      await this.#deps.webhookEvents?.emit(trx, enforced ? 'platform.enforced' : 'platform.unenforced', { app_id: appId, platform, actor: actorName(actor) }, now)
     })
     await this.#deps.onChange()
     return platformView(await this.#require(appId), platform)
@@ -96,6 +100,7 @@ export class AppAdmin {
     const ciphertext = this.#deps.apps.sealSecret(appId, platform, secretId, newPlatformSecret())
     await changeConfig(this.#deps.db, { actor, action: 'secret.created', appId, platform, target: secretId }, now, async (trx) => {
       await trx.insertInto('secrets').values({ id: secretId, app_id: appId, platform, ciphertext, created_at: now.toISOString(), revoked_at: null, last_used_at: null }).execute()
+      await this.#deps.webhookEvents?.emit(trx, 'secret.created', { app_id: appId, platform, secret_id: secretId, actor: actorName(actor) }, now)
     })
     await this.#deps.onChange()
     const app = await this.#require(appId)
@@ -132,6 +137,7 @@ export class AppAdmin {
       if (target.revoked_at !== null) throw new AlreadyRevoked(target.revoked_at)
       if (rows.filter((r) => r.revoked_at === null).length === 1) throw new VerityError('last_active_secret')
       await trx.updateTable('secrets').set({ revoked_at: now.toISOString() }).where('id', '=', secretId).execute()
+      await this.#deps.webhookEvents?.emit(trx, 'secret.revoked', { app_id: appId, platform, secret_id: secretId, actor: actorName(actor) }, now)
     })
   }
 

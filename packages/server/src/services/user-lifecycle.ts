@@ -3,13 +3,14 @@ import { VerityError } from '../errors/verity-error.js'
 import { failureLimitDigest } from '../limits/database-failure-limit.js'
 import { failureLimitKey } from '../limits/failure-limit.js'
 import type { AppRepository } from '../storage/app-repository.js'
-import { changeConfig, type Actor } from '../storage/config-change.js'
+import { actorName, changeConfig, type Actor } from '../storage/config-change.js'
 import { eraseUserRows, eraseUserStatistics, type ErasedRows, type ErasureTarget } from '../storage/erase-user-rows.js'
 import type { Database } from '../storage/schema.js'
 import { recordSignOut } from '../storage/sign-out-repository.js'
 import { identityKey, type ClaimedIdentity } from '../verification/identity.js'
 import { PLATFORMS } from '../verification/platforms.js'
 import { userDigest } from '../verification/user-digest.js'
+import type { WebhookEvents } from '../webhooks/webhook-events.js'
 import { APP_ID_PATTERN } from './app-admin.js'
 import { sweepLate, type LateSweepMode } from './late-sweep.js'
 
@@ -24,6 +25,8 @@ export interface UserLifecycleDeps {
   /** The second sweep of statistics written late (services/late-sweep.ts). */
   readonly lateSweep: LateSweepMode
   readonly onLateSweepError?: (error: unknown) => void
+  /** Queues `user.signed_out` inside the sign-out's transaction. */
+  readonly webhookEvents?: WebhookEvents
 }
 
 /** A user named by exactly one of the two namespaces (API.md: `{"user_id"}` or `{"email"}`). */
@@ -65,7 +68,11 @@ export class UserLifecycle {
       this.#deps.db,
       { actor, action: 'user.signed_out', appId, target: identityKey(identity), details: { signed_out_before: before } },
       now,
-      (trx, revision) => recordSignOut(trx, { appId, userKey: userDigest(identity), signedOutBefore: before }, revision),
+      async (trx, revision) => {
+        await recordSignOut(trx, { appId, userKey: userDigest(identity), signedOutBefore: before }, revision)
+        // Your server learns of it too (its own sessions for this user may want to end as well).
+        await this.#deps.webhookEvents?.emit(trx, 'user.signed_out', { app_id: appId, user_id: identity.userId, email: identity.email, signed_out_before: before, actor: actorName(actor) }, now)
+      },
     )
     await this.#deps.onChange()
     return { signed_out_before: before }

@@ -235,7 +235,39 @@ export interface SignOutsTable {
   revision: number
 }
 
+export interface WebhooksTable {
+  id: string
+  url: string
+  /** JSON array of event types. */
+  events: string
+  ciphertext: string
+  previous_ciphertext: string | null
+  previous_until: string | null
+  created_at: string
+}
+
+/** One event for one webhook: the queue (status pending) and the delivery log in one row. */
+export interface WebhookDeliveriesTable {
+  id: string
+  webhook_id: string
+  event_type: string
+  payload: string
+  /** pending, delivered or failed. */
+  status: string
+  attempts: number
+  next_attempt_at: string | null
+  lease_until: string | null
+  last_response_status: number | null
+  last_error: string | null
+  /** JSON array of { at, status, error } for each attempt, newest last. */
+  attempt_log: string
+  created_at: string
+  updated_at: string
+}
+
 export interface Database {
+  webhooks: WebhooksTable
+  webhook_deliveries: WebhookDeliveriesTable
   user_attempts: UserAttemptsTable
   failures: FailuresTable
   meta: MetaTable

@@ -32,7 +32,7 @@ export interface TestServer {
 export async function startTestServer(
   env: Record<string, string> = {},
   dataDir?: string,
-  options: { logLines?: string[]; diagnosisBudget?: StartOptions['diagnosisBudget']; retentionIntervalMs?: number; shutdownGraceMs?: number; jwksClock?: StartOptions['jwksClock'] } = {},
+  options: { logLines?: string[]; diagnosisBudget?: StartOptions['diagnosisBudget']; retentionIntervalMs?: number; shutdownGraceMs?: number; jwksClock?: StartOptions['jwksClock']; webhooks?: StartOptions['webhooks'] } = {},
 ): Promise<TestServer> {
   const dir = dataDir ?? mkdtempSync(join(tmpdir(), 'verity-test-'))
   const config = parseServerConfig({ port: '0', dataDir: dir }, { VERITY_ADMIN_KEY: TEST_ADMIN_KEY, ...env })
@@ -49,6 +49,7 @@ export async function startTestServer(
     ...(options.diagnosisBudget && { diagnosisBudget: options.diagnosisBudget }),
     ...(options.retentionIntervalMs !== undefined && { retentionIntervalMs: options.retentionIntervalMs }),
     ...(options.jwksClock && { jwksClock: options.jwksClock }),
+    ...(options.webhooks && { webhooks: options.webhooks }),
   })
 
   const request: TestServer['request'] = async (method, path, options = {}) => {

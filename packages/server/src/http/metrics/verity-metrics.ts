@@ -17,7 +17,7 @@ export const AUTH_RESULTS = [
 ] as const
 export type AuthResult = (typeof AUTH_RESULTS)[number]
 
-export const DATABASE_ERROR_SOURCES = ['request', 'config_refresh', 'statistics_flush', 'listener', 'failure_limit'] as const
+export const DATABASE_ERROR_SOURCES = ['request', 'config_refresh', 'statistics_flush', 'listener', 'failure_limit', 'webhooks'] as const
 export type DatabaseErrorSource = (typeof DATABASE_ERROR_SOURCES)[number]
 
 const RESULT_INDEX = Object.fromEntries(AUTH_RESULTS.map((r, i) => [r, i])) as Record<AuthResult, number>
@@ -38,6 +38,7 @@ export interface MetricSources {
   readonly listener?: { readonly connected: boolean; readonly reconnects: number } | null
   readonly pool?: (() => { total: number; idle: number; waiting: number }) | null
   readonly live?: { readonly size: number; readonly queuedBytes: number; readonly dropped: number }
+  readonly webhooks?: { dropped(): number; readonly attempts: { readonly delivered: number; readonly retrying: number; readonly failed: number } }
 }
 
 /**
@@ -155,6 +156,12 @@ export class VerityMetrics {
         out.sample('verity_live_stream_queued_bytes', s.live.queuedBytes)
         out.family('verity_live_streams_dropped_total', 'counter', 'Live streams disconnected because their client fell 256 KiB behind.')
         out.sample('verity_live_streams_dropped_total', s.live.dropped)
+      }
+      if (s.webhooks) {
+        out.family('verity_webhook_deliveries_dropped_total', 'counter', 'Pending webhook deliveries dropped (oldest first) because their webhook already had 10,000 waiting.')
+        out.sample('verity_webhook_deliveries_dropped_total', s.webhooks.dropped())
+        out.family('verity_webhook_attempts_total', 'counter', 'Webhook delivery attempts by this process: delivered, failed and to be retried, failed for good (the retry period is over).')
+        for (const [result, n] of Object.entries(s.webhooks.attempts)) out.sample('verity_webhook_attempts_total', n, { result })
       }
     }
 

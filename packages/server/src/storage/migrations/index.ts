@@ -7,6 +7,7 @@ import * as provenClaims from './0005-proven-claims.js'
 import * as dataLifecycle from './0006-data-lifecycle.js'
 import * as teammates from './0007-teammates.js'
 import * as publicKeys from './0008-public-keys.js'
+import * as webhooks from './0009-webhooks.js'
 
 /** Every migration, in order. Names are stable: they are recorded in the database. */
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
@@ -18,4 +19,5 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0006-data-lifecycle': dataLifecycle,
   '0007-teammates': teammates,
   '0008-public-keys': publicKeys,
+  '0009-webhooks': webhooks,
 }
