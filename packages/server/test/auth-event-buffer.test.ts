@@ -105,6 +105,20 @@ describe.each(['sqlite', 'postgres'] as const)('statistics flush on %s', (backen
     expect(await lastUsed()).toEqual({ [a]: iso(T0 + 120_000), [b]: iso(T0 + 190_000) })
   })
 
+  it('lets other queries run while it writes thousands of users: no transaction holds the database for the whole flush', async () => {
+    // On SQLite one connection serves every request: a flush inside one transaction made each
+    // request that touched storage wait until the last of its statements had committed.
+    for (let i = 0; i < 3_000; i++) attempt(`busy-${i}`, T0 + i, secretIds[0]!)
+    const finished: string[] = []
+    const flushing = buffer.flush().then(() => finished.push('flush'))
+    await new Promise((resolve) => setImmediate(resolve)) // the flush is under way
+    const read = data.db.selectFrom('apps').select('id').where('id', '=', appId).executeTakeFirstOrThrow().then(() => finished.push('read'))
+    await Promise.all([flushing, read])
+    expect(finished).toEqual(['read', 'flush'])
+    const written = await data.db.selectFrom('user_attempts').select((eb) => eb.fn.countAll<number>().as('n')).where('app_id', '=', appId).where('user_key', 'in', [userKey({ userId: 'busy-0', email: null }), userKey({ userId: 'busy-2999', email: null })]).executeTakeFirstOrThrow()
+    expect(Number(written.n)).toBe(2)
+  })
+
   it('keeps the newest failures of an app, as many as the log holds', async () => {
     const failure = (i: number): AuthFailureEvent => ({
       at: T0 + i,
