@@ -11,6 +11,7 @@ import { spawnSync } from 'node:child_process'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { availableParallelism, cpus, loadavg } from 'node:os'
 import { join } from 'node:path'
+import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { closedLoop, openLoop, Recorder } from './driver.js'
 import { HttpClient } from './http-client.js'
 import { Mix } from './mix.js'
@@ -89,6 +90,7 @@ async function main(): Promise<number> {
   const client = new HttpClient(server.url, MAX_IN_FLIGHT)
   const streams = new LiveStreams(server.url)
   const rssSamples: number[][] = []
+  const loopDelay: Array<{ server: number; loadGenerator: number }> = []
   let sampler: NodeJS.Timeout | null = null
   try {
     const app = await createSoakApp(client, server.adminKey)
@@ -111,11 +113,24 @@ async function main(): Promise<number> {
     const soakStart = performance.now()
     const recorder = new Recorder(soakStart)
     streamRecorder = recorder
+    // Who stalls, when calls are slow: the server's event loop (its own metric, since the previous
+    // scrape) or the load generator's.
+    const ownDelay = monitorEventLoopDelay({ resolution: 10 })
+    ownDelay.enable()
+    let ticks = 0
     sampler = setInterval(() => {
       const minute = Math.floor((performance.now() - soakStart) / 60_000)
+      if (minute >= options.minutes) return
       const kib = server.rssKiB()
-      if (kib === null || minute >= options.minutes) return
-      ;(rssSamples[minute] ??= []).push(kib)
+      if (kib !== null) (rssSamples[minute] ??= []).push(kib)
+      loopDelay[minute] ??= { server: 0, loadGenerator: 0 }
+      loopDelay[minute].loadGenerator = Math.max(loopDelay[minute].loadGenerator, ownDelay.max / 1e6)
+      ownDelay.reset()
+      if (++ticks % 5 === 0) {
+        void serverLoopDelayMax(server.url).then((ms) => {
+          if (ms !== null) loopDelay[minute]!.server = Math.max(loopDelay[minute]!.server, ms)
+        })
+      }
     }, 1_000)
     let reported = 0
     const { maxBacklog } = await openLoop(() => mix.next(), recorder, rate, options.minutes * 60_000, MAX_IN_FLIGHT, (elapsed) => {
@@ -144,7 +159,7 @@ async function main(): Promise<number> {
       maxRate,
       rate,
       settings: server.settings,
-      perMinute: recorder.minutes.slice(0, options.minutes).map((m, i) => ({ ...m, rssMiB: rssPerMinute[i] ?? null })),
+      perMinute: recorder.minutes.slice(0, options.minutes).map((m, i) => ({ ...m, rssMiB: rssPerMinute[i] ?? null, loopDelayMs: loopDelay[i] ?? null })),
       outcomes: [...setup.outcomes.values(), ...recorder.outcomes.values()].filter((o) => (o.status !== 200 && o.status !== 201) || !o.expected).reduce(mergeOutcomes, []),
       perOp: recorder.perOp,
       streams: streamSummary,
@@ -162,6 +177,17 @@ async function main(): Promise<number> {
   }
 }
 
+/** The server's longest event-loop delay since its previous scrape, in ms (GET /metrics). */
+async function serverLoopDelayMax(url: URL): Promise<number | null> {
+  try {
+    const text = await (await fetch(new URL('/metrics', url))).text()
+    const line = text.split('\n').find((l) => l.startsWith('verity_event_loop_delay_seconds{quantile="1"}'))
+    return line ? Number(line.split(' ')[1]) * 1000 : null
+  } catch {
+    return null
+  }
+}
+
 function mergeOutcomes(list: SoakResult['outcomes'][number][], o: SoakResult['outcomes'][number]): SoakResult['outcomes'][number][] {
   const same = list.find((x) => x.op === o.op && x.status === o.status && x.code === o.code && x.expected === o.expected)
   if (same) same.count += o.count
@@ -175,7 +201,7 @@ function save(result: SoakResult, text: string, startedAt: Date): void {
   const d = startedAt.toISOString()
   const name = `${d.slice(0, 10)}-${d.slice(11, 13)}${d.slice(14, 16)}-soak-${result.backend}-${result.minutes}min`
   writeFileSync(join(dir, `${name}.md`), text)
-  const json = { ...result, perMinute: result.perMinute.map((m) => ({ calls: m.requests, p50: m.latency.quantile(0.5), p99: m.latency.quantile(0.99), p999: m.latency.quantile(0.999), max: m.latency.max, unexpected: m.unexpected, serverErrors: m.serverErrors, rssMiB: m.rssMiB })), perOp: Object.fromEntries([...result.perOp].map(([op, h]) => [op, { calls: h.count, p50: h.quantile(0.5), p99: h.quantile(0.99), max: h.max }])) }
+  const json = { ...result, perMinute: result.perMinute.map((m) => ({ calls: m.requests, p50: m.latency.quantile(0.5), p99: m.latency.quantile(0.99), p999: m.latency.quantile(0.999), max: m.latency.max, unexpected: m.unexpected, serverErrors: m.serverErrors, rssMiB: m.rssMiB, loopDelayMs: m.loopDelayMs })), perOp: Object.fromEntries([...result.perOp].map(([op, h]) => [op, { calls: h.count, p50: h.quantile(0.5), p99: h.quantile(0.99), max: h.max }])) }
   writeFileSync(join(dir, `${name}.json`), `${JSON.stringify(json, null, 2)}\n`)
   say(`\nreport: bench/results/${name}.md and .json`)
 }

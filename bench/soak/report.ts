@@ -10,7 +10,13 @@ export interface SoakResult {
   readonly maxRate: number | null
   readonly rate: number
   readonly settings: Readonly<Record<string, string>>
-  readonly perMinute: ReadonlyArray<MinuteStats & { readonly rssMiB: { readonly median: number; readonly max: number } | null }>
+  readonly perMinute: ReadonlyArray<
+    MinuteStats & {
+      readonly rssMiB: { readonly median: number; readonly max: number } | null
+      /** The longest event-loop delay of the server and of the load generator in that minute. */
+      readonly loopDelayMs: { readonly server: number; readonly loadGenerator: number } | null
+    }
+  >
   readonly outcomes: readonly OutcomeCount[]
   readonly perOp: ReadonlyMap<string, Histogram>
   readonly streams: StreamSummary
@@ -73,12 +79,12 @@ export function markdown(result: SoakResult): string {
     `- **Live streams:** ${result.streams.streams} (${result.streams.byKind.reader} readers, ${result.streams.byKind.slow} slow readers, ${result.streams.byKind.reconnecting} reconnecting with Last-Event-ID)`,
     '',
   )
-  lines.push('| minute | calls | calls/s | p50 ms | p99 ms | p99.9 ms | max ms | unexpected | 5xx | RSS MiB median | RSS MiB max |')
-  lines.push('|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|')
+  lines.push('| minute | calls | calls/s | p50 ms | p99 ms | p99.9 ms | max ms | unexpected | 5xx | RSS MiB median | RSS MiB max | longest stall ms: server / load generator |')
+  lines.push('|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|')
   result.perMinute.forEach((minute, i) => {
     const rss = minute.rssMiB
     lines.push(
-      `| ${i + 1}${i === 0 ? ' (warm-up)' : ''} | ${int(minute.requests)} | ${int(minute.requests / 60)} | ${ms(minute.latency.quantile(0.5))} | **${ms(minute.latency.quantile(0.99))}** | ${ms(minute.latency.quantile(0.999))} | ${ms(minute.latency.max)} | ${int(minute.unexpected)} | ${int(minute.serverErrors)} | ${rss ? rss.median.toFixed(0) : '–'} | ${rss ? rss.max.toFixed(0) : '–'} |`,
+      `| ${i + 1}${i === 0 ? ' (warm-up)' : ''} | ${int(minute.requests)} | ${int(minute.requests / 60)} | ${ms(minute.latency.quantile(0.5))} | **${ms(minute.latency.quantile(0.99))}** | ${ms(minute.latency.quantile(0.999))} | ${ms(minute.latency.max)} | ${int(minute.unexpected)} | ${int(minute.serverErrors)} | ${rss ? rss.median.toFixed(0) : '–'} | ${rss ? rss.max.toFixed(0) : '–'} | ${minute.loopDelayMs ? `${ms(minute.loopDelayMs.server)} / ${ms(minute.loopDelayMs.loadGenerator)}` : '–'} |`,
     )
   })
   lines.push('', `RSS growth after the warm-up: ${result.rssGrowth === null ? 'not measured (one minute)' : `${(result.rssGrowth * 100).toFixed(1)}%`}`, '')
