@@ -260,68 +260,86 @@ export class AuthEventBuffer implements AuthEventSink {
     this.#secretsUsed = new Map()
     this.#failures = []
     const kept = newestPerApp(failures, FAILURES_KEPT_PER_APP)
+    // Each statement commits on its own: no transaction spans the flush. On SQLite a transaction
+    // would hold the one connection across the pauses below, so every request that reads or writes
+    // waited for the whole flush, and its single commit wrote every page the flush had touched in
+    // one blocking step; both grew with the data (users' rows spread over more pages). One
+    // statement at a time, a request waits for at most one statement of 100 rows. Each row is a
+    // user's latest state, a secret's last use or one failure, so no statement needs another.
+    const attemptChunks = chunks([...attempts])
+    const usedChunks = chunks([...secretsUsed])
+    const failureChunks = chunks(kept)
+    let writtenAttempts = 0
+    let writtenUsed = 0
+    let writtenFailures = 0
     try {
-      await this.#deps.db.transaction().execute(async (trx) => {
-        let steps = 0
-        const next = async (): Promise<void> => {
-          if (steps++ > 0) await letRequestsRun()
+      const db = this.#deps.db
+      let steps = 0
+      const next = async (): Promise<void> => {
+        if (steps++ > 0) await letRequestsRun()
+      }
+      const statements = (this.#statements ??= new FlushStatements(db))
+      // One row per user: the map's keys are unique, so no statement updates a row twice.
+      for (const pending of attemptChunks) {
+        await next()
+        const parameters: unknown[] = []
+        for (const [, a] of pending) {
+          const provenAt = a.provenAt === null ? null : new Date(a.provenAt).toISOString()
+          parameters.push(a.appId, a.platform, userKey(a.identity), new Date(a.at).toISOString(), a.outcome, a.appVersion, a.sdkVersion, a.secretId, provenAt, a.provenAppVersion, a.provenSecretId)
         }
-        const statements = (this.#statements ??= new FlushStatements(trx))
-        // One row per user: the map's keys are unique, so no statement updates a row twice.
-        for (const pending of chunks([...attempts.values()])) {
-          await next()
-          const parameters: unknown[] = []
-          for (const a of pending) {
-            const provenAt = a.provenAt === null ? null : new Date(a.provenAt).toISOString()
-            parameters.push(a.appId, a.platform, userKey(a.identity), new Date(a.at).toISOString(), a.outcome, a.appVersion, a.sdkVersion, a.secretId, provenAt, a.provenAppVersion, a.provenSecretId)
-          }
-          await trx.executeQuery(CompiledQuery.raw(statements.attempts(pending.length), parameters))
-        }
-        // Each secret's own time, in one statement per chunk: last_used_at = CASE id WHEN … END.
-        for (const used of chunks([...secretsUsed])) {
-          await next()
-          const pairs: unknown[] = []
-          for (const [id, at] of used) pairs.push(id, new Date(at).toISOString())
-          await trx.executeQuery(CompiledQuery.raw(statements.secretsUsed(used.length), [...pairs, ...used.map(([id]) => id), ...pairs]))
-        }
-        // Diagnosed a chunk at a time too: within its budget, a diagnosis is still dozens of HMACs.
-        for (const batch of chunks(kept)) {
-          await next()
-          const diagnosed = batch.map((f) => ({ failure: f, diagnosis: this.#diagnoseSafely(f) }))
-          await trx
-            .insertInto('failures')
-            .values(
-              diagnosed.map(({ failure: f, diagnosis }) => ({
-                id: newId('fail', f.at),
-                app_id: f.appId,
-                platform: f.platform,
-                at: new Date(f.at).toISOString(),
-                user_id: f.identity.userId,
-                email: f.identity.email,
-                app_version: f.appVersion,
-                refused: f.refused ? 1 : 0,
-                code: f.code,
-                diagnosis,
-              })),
-            )
-            .execute()
-        }
-      })
+        await db.executeQuery(CompiledQuery.raw(statements.attempts(pending.length), parameters))
+        writtenAttempts++
+      }
+      // Each secret's own time, in one statement per chunk: last_used_at = CASE id WHEN … END.
+      for (const used of usedChunks) {
+        await next()
+        const pairs: unknown[] = []
+        for (const [id, at] of used) pairs.push(id, new Date(at).toISOString())
+        await db.executeQuery(CompiledQuery.raw(statements.secretsUsed(used.length), [...pairs, ...used.map(([id]) => id), ...pairs]))
+        for (const [id, at] of used) this.#lastUseWritten.set(id, at)
+        writtenUsed++
+      }
+      // Diagnosed a chunk at a time too: within its budget, a diagnosis is still dozens of HMACs.
+      for (const batch of failureChunks) {
+        await next()
+        const diagnosed = batch.map((f) => ({ failure: f, diagnosis: this.#diagnoseSafely(f) }))
+        await db
+          .insertInto('failures')
+          .values(
+            diagnosed.map(({ failure: f, diagnosis }) => ({
+              id: newId('fail', f.at),
+              app_id: f.appId,
+              platform: f.platform,
+              at: new Date(f.at).toISOString(),
+              user_id: f.identity.userId,
+              email: f.identity.email,
+              app_version: f.appVersion,
+              refused: f.refused ? 1 : 0,
+              code: f.code,
+              diagnosis,
+            })),
+          )
+          .execute()
+        writtenFailures++
+      }
     } catch (error) {
+      // Only what was not written goes back (or is dropped): a failure written twice would be listed twice.
+      const unwrittenAttempts = new Map(attemptChunks.slice(writtenAttempts).flat())
+      const unwrittenUsed = new Map(usedChunks.slice(writtenUsed).flat())
+      const unwrittenFailures = failureChunks.slice(writtenFailures).flat()
       if (isStorageRefusal(error)) {
         // Retrying rows the database refuses would fail every second, forever, and hold back
-        // everything buffered after them: the batch is dropped, counted and logged instead.
-        const lost = attempts.size + secretsUsed.size + failures.length
+        // everything buffered after them: the rest of the batch is dropped, counted and logged instead.
+        const lost = unwrittenAttempts.size + unwrittenUsed.size + unwrittenFailures.length
         this.#dropped += lost
         // Code and message only: PostgreSQL's detail quotes the failing row.
         const { code, message } = error as { code: string; message?: unknown }
         this.#deps.logger.error({ code, reason: String(message), dropped: lost }, 'the database refused a batch of auth statistics; dropped it')
         return
       }
-      this.#requeue(attempts, secretsUsed, failures)
+      this.#requeue(unwrittenAttempts, unwrittenUsed, unwrittenFailures)
       throw error
     }
-    for (const [id, at] of secretsUsed) this.#lastUseWritten.set(id, at)
     if (++this.#flushes % 60 === 0 || failures.length > 100) await this.#pruneFailures(new Set(failures.map((f) => f.appId)))
   }
 

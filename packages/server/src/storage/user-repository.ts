@@ -33,7 +33,10 @@ export class UserRepository {
 
   /**
    * Replaces what identity tokens signed, unless a later token's attributes are stored already
-   * (batches from several processes may arrive out of order).
+   * (batches from several processes may arrive out of order). A login that signs what is stored
+   * already writes nothing: every identity-token login comes here, and on SQLite each write is a
+   * commit to disk on the request path. The price: such a login does not advance `signed_at`, so
+   * a different token processed earlier that commits only after it can still be stored.
    */
   async recordSigned(user: UserIdentity, signedJson: string, at: string): Promise<void> {
     await this.#db
@@ -63,7 +66,17 @@ export class UserRepository {
             updated_at: eb.ref('excluded.updated_at'),
             version: eb('users.version', '+', 1),
           }))
-          .where((eb) => eb.or([eb('users.signed_at', 'is', null), eb('users.signed_at', '<=', eb.ref('excluded.signed_at'))])),
+          .where((eb) =>
+            eb.and([
+              eb.or([eb('users.signed_at', 'is', null), eb('users.signed_at', '<=', eb.ref('excluded.signed_at'))]),
+              eb.or([
+                eb('users.signed_attributes', 'is distinct from', eb.ref('excluded.signed_attributes')),
+                eb('users.user_id', 'is distinct from', eb.ref('excluded.user_id')),
+                eb('users.email', 'is distinct from', eb.ref('excluded.email')),
+                eb('users.email_verified', 'is distinct from', eb.ref('excluded.email_verified')),
+              ]),
+            ]),
+          ),
       )
       .execute()
   }
