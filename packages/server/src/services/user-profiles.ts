@@ -8,8 +8,15 @@ import type { SessionUser } from './messenger-auth.js'
 
 export type MessengerUser = SessionUser & ProfileView
 
-/** Concurrent PATCHes of one user retry this often before giving up with 503. */
-const WRITE_ATTEMPTS = 5
+/**
+ * Concurrent PATCHes of one user retry this often before giving up with 503. Each round lets at
+ * least one writer through, so this many concurrent patches of one user all land; the writes of a
+ * session are rate-limited, which bounds how many there can be.
+ */
+const WRITE_ATTEMPTS = 16
+
+/** A few milliseconds, growing and jittered, so that losers of a round do not collide again at once. */
+const backoff = (attempt: number) => new Promise((resolve) => setTimeout(resolve, Math.random() * 2 * (attempt + 1)))
 
 /**
  * The messenger's view of its user. Only verified users have a profile: anyone can claim an
@@ -49,6 +56,7 @@ export class UserProfiles {
         this.#now().toISOString(),
       )
       if (written) return { ...sessionUser(session), ...profileView(outcome.profile, signed) }
+      await backoff(attempt)
     }
     throw new VerityError('unavailable', 'This profile is being changed by another request. Retry.', { headers: { 'Retry-After': '1' } })
   }
