@@ -1,0 +1,143 @@
+import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { chromium, type BrowserContext, type Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { BACKENDS, startBackendServer } from './support/backends.js'
+import { addTeammate, GOOD_PASSWORD, TEST_SCRYPT_ENV } from './support/teammates.js'
+import type { TestServer } from './support/test-server.js'
+import { within } from './support/within.js'
+import { DASHBOARD_CSP, StaticSite } from '../src/http/static-site.js'
+
+/** Debian's Chromium (scripts/install-test-packages.sh installs it); a browser is never downloaded. */
+const CHROMIUM = '/usr/bin/chromium'
+const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync']
+
+describe.each(BACKENDS)('the dashboard in a real browser (%s)', (backend) => {
+  let server: TestServer
+  let context: BrowserContext
+  let page: Page
+  let profile: string
+  const requested: string[] = []
+  const problems: string[] = []
+
+  beforeAll(async () => {
+    if (!existsSync(join(StaticSite.DEFAULT_FOLDER, 'index.html'))) throw new Error('the dashboard is not built: run npm run build')
+    if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: run scripts/install-test-packages.sh`)
+    server = await startBackendServer(backend, TEST_SCRYPT_ENV)
+    await addTeammate(server, 'owner@example.com', 'owner')
+    profile = mkdtempSync(join(tmpdir(), 'verity-chromium-'))
+    // A persistent context is how Playwright takes a fresh --user-data-dir of our own.
+    context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: FLAGS, viewport: { width: 1200, height: 900 } })
+    await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.url })
+    page = context.pages()[0] ?? (await context.newPage())
+    page.setDefaultTimeout(10_000)
+    page.on('request', (req) => requested.push(req.url()))
+    page.on('pageerror', (error) => problems.push(`page error: ${error.message}`))
+    page.on('console', (message) => {
+      if (message.type() === 'error') problems.push(`console: ${message.text()}`)
+    })
+  })
+  afterAll(async () => {
+    await context?.close()
+    await server?.close()
+    if (profile) rmSync(profile, { recursive: true, force: true })
+  })
+
+  it('takes an owner from sign-in to an enforced platform, by accessible names', async () => {
+    const first = await page.goto(`${server.url}/`)
+    expect(first!.status()).toBe(200)
+    expect(first!.headers()['content-security-policy']).toBe(DASHBOARD_CSP)
+
+    // Sign in: a wrong password is refused in words with the API's code, then the right one works.
+    await page.getByLabel('Email').fill('owner@example.com')
+    await page.getByLabel('Password').fill('not-the-password-at-all')
+    await page.getByRole('button', { name: 'Sign in' }).click()
+    await expect.poll(() => page.getByRole('alert').textContent()).toContain('invalid_credentials')
+    await page.getByLabel('Password').fill(GOOD_PASSWORD)
+    await page.getByRole('button', { name: 'Sign in' }).click()
+
+    const nav = page.getByRole('navigation', { name: 'Main' })
+    for (const name of ['Apps', 'Inbox', 'Audit log', 'Teammates', 'Account']) await nav.getByRole('link', { name, exact: true }).waitFor()
+    await page.getByRole('heading', { name: 'Apps', level: 1 }).waitFor()
+
+    // A new app: its three secrets, each with a Copy button that copies it.
+    await page.getByRole('button', { name: 'New app' }).click()
+    const create = page.getByRole('dialog', { name: 'New app' })
+    await create.getByLabel('Name').fill('Shop')
+    await create.getByLabel('Environment').selectOption('production')
+    await create.getByRole('button', { name: 'Create app' }).click()
+    for (const platform of ['Web', 'iOS', 'Android']) {
+      const group = page.getByRole('group', { name: `${platform} secret` })
+      expect(await group.getByLabel(`${platform} secret`).inputValue()).toMatch(/\S{20,}/)
+      await group.getByRole('button', { name: 'Copy' }).waitFor()
+    }
+    const web = page.getByRole('group', { name: 'Web secret' })
+    await web.getByRole('button', { name: 'Copy' }).click()
+    await expect.poll(() => web.getByRole('status').textContent()).toBe('Web secret copied.')
+    expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(await web.getByLabel('Web secret').inputValue())
+
+    // The app page: three platform regions, all monitoring, each with its versions table.
+    await page.getByRole('link', { name: 'Shop', exact: true }).click()
+    await page.getByRole('heading', { name: /^Shop/, level: 1 }).waitFor()
+    const appId = new URL(page.url()).pathname.split('/').pop()!
+    for (const platform of ['Web', 'iOS', 'Android']) {
+      const region = page.getByRole('region', { name: platform, exact: true })
+      await region.getByText('Monitoring', { exact: true }).waitFor()
+      for (const header of ['App version', 'Users', 'Verified', 'Missing', 'Invalid']) {
+        await region.getByRole('columnheader', { name: header, exact: true }).waitFor()
+      }
+    }
+
+    // A user without a proof on version 1.2.0: the forecast names them.
+    const auth = await server.request('POST', '/v1/messenger/auth', { body: { app_id: appId, platform: 'web', user_id: 'u-1', app_version: '1.2.0' } })
+    expect(auth.status).toBe(200)
+    await within(5_000, 'the attempt reaches the rollout', async () => (await server.admin('GET', `/admin/v1/apps/${appId}/platforms/web/rollout`)).body.totals.users === 1)
+
+    const webRegion = page.getByRole('region', { name: 'Web', exact: true })
+    await webRegion.getByRole('button', { name: 'Enforce', exact: true }).click()
+    const enforce = page.getByRole('dialog', { name: 'Enforce Web?' })
+    await enforce.getByText('1 user seen in the last 7 days would be refused, on app version 1.2.0.').waitFor()
+
+    // The wrong name enforces nothing.
+    await enforce.getByLabel('Type the platform name to confirm').fill('ios')
+    await enforce.getByRole('button', { name: 'Enforce Web' }).click()
+    await expect.poll(() => enforce.getByRole('alert').textContent()).toBe('Type Web to confirm. Nothing was changed.')
+    expect((await server.admin('GET', `/admin/v1/apps/${appId}`)).body.app.platforms.web.enforced).toBe(false)
+
+    // The right name, then the password the server asks for (reauthentication_required).
+    await enforce.getByLabel('Type the platform name to confirm').fill('web')
+    await enforce.getByRole('button', { name: 'Enforce Web' }).click()
+    const confirm = page.getByRole('dialog', { name: 'Confirm your password' })
+    await confirm.getByLabel('Password').fill(GOOD_PASSWORD)
+    await confirm.getByRole('button', { name: 'Confirm' }).click()
+    await webRegion.getByText('Enforced', { exact: true }).waitFor()
+    expect((await server.admin('GET', `/admin/v1/apps/${appId}`)).body.app.platforms.web.enforced).toBe(true)
+    await page.getByRole('region', { name: 'iOS', exact: true }).getByText('Monitoring', { exact: true }).waitFor()
+
+    // And back: the confirmation still holds, so no password is asked again.
+    await webRegion.getByRole('button', { name: 'Stop enforcing' }).click()
+    await webRegion.getByText('Monitoring', { exact: true }).waitFor()
+    expect((await server.admin('GET', `/admin/v1/apps/${appId}`)).body.app.platforms.web.enforced).toBe(false)
+
+    // A screen not built yet says so.
+    await nav.getByRole('link', { name: 'Inbox', exact: true }).click()
+    await page.getByText('The Inbox screen is not in the dashboard yet.', { exact: false }).waitFor()
+  })
+
+  it('fits a phone-sized screen without horizontal scrolling', async () => {
+    await page.setViewportSize({ width: 390, height: 844 })
+    await page.goto(`${server.url}/apps`)
+    await page.getByRole('link', { name: 'Shop', exact: true }).click()
+    await page.getByRole('region', { name: 'Android', exact: true }).getByText('Monitoring', { exact: true }).waitFor()
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390)
+  })
+
+  it('loads nothing from another origin and breaks no policy', () => {
+    const origin = new URL(server.url).origin
+    const elsewhere = requested.filter((url) => !url.startsWith('data:') && new URL(url).origin !== origin)
+    expect(requested.length).toBeGreaterThan(5)
+    expect(elsewhere).toEqual([])
+    expect(problems.filter((p) => !p.includes('401') && !p.includes('403'))).toEqual([])
+  })
+})
