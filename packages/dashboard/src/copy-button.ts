@@ -5,7 +5,6 @@ export function copyButton(value: () => string, what: string): HTMLElement {
   const status = h('span', { role: 'status', class: 'hint' })
   const button = h('button', {
     type: 'button',
-    'aria-describedby': undefined,
     onclick: () => {
       navigator.clipboard.writeText(value()).then(
         () => status.replaceChildren(`${what} copied.`),

@@ -2,6 +2,7 @@ import './styles.css'
 import { api, ApiError, setCsrfToken, type Teammate } from './api.js'
 import { alertBox, h } from './dom.js'
 import { renderSignIn } from './screens/sign-in.js'
+import { renderAcceptInvite } from './screens/accept-invite.js'
 import { renderApps } from './screens/apps.js'
 import { renderAppPage } from './screens/app-page.js'
 import { renderNotYet } from './screens/not-yet.js'
@@ -39,8 +40,27 @@ function layout(path: string, main: HTMLElement): HTMLElement {
     main)
 }
 
+function onSignedIn(then: string): (signedIn: Teammate, csrf: string) => void {
+  return (signedIn, csrf) => {
+    teammate = signedIn
+    setCsrfToken(csrf)
+    navigate(then)
+  }
+}
+
 async function render(): Promise<void> {
   const path = location.pathname
+  const invite = /^#invite=([\w-]{1,200})$/.exec(location.hash)
+  if (invite) {
+    root.replaceChildren(renderAcceptInvite(invite[1]!, (email) => {
+      // The token is spent: drop it from the address and the history entry.
+      history.replaceState(null, '', '/')
+      teammate = null
+      setCsrfToken(null)
+      root.replaceChildren(renderSignIn(onSignedIn('/apps'), email, 'Your password is set. Sign in with it.'))
+    }))
+    return
+  }
   if (teammate === null) {
     try {
       const session = await api<{ teammate: Teammate; csrf_token: string }>('GET', '/admin/v1/session')
@@ -51,11 +71,7 @@ async function render(): Promise<void> {
         root.replaceChildren(h('main', {}, h('h1', {}, 'Verity'), alertBox(error instanceof ApiError ? error.describe() : String(error))))
         return
       }
-      root.replaceChildren(renderSignIn((signedIn, csrf) => {
-        teammate = signedIn
-        setCsrfToken(csrf)
-        navigate(path === '/' || path === '/sign-in' ? '/apps' : path)
-      }))
+      root.replaceChildren(renderSignIn(onSignedIn(path === '/' || path === '/sign-in' ? '/apps' : path)))
       return
     }
   }

@@ -2,13 +2,13 @@ import { api, ApiError, type Teammate } from '../api.js'
 import { alertBox, field, h } from '../dom.js'
 
 /** Email and password; the authentication code field appears when the server asks for it. */
-export function renderSignIn(onSignedIn: (teammate: Teammate, csrf: string) => void): HTMLElement {
-  const email = h('input', { type: 'email', autocomplete: 'username', required: true })
+export function renderSignIn(onSignedIn: (teammate: Teammate, csrf: string) => void, knownEmail = '', notice = ''): HTMLElement {
+  const email = h('input', { type: 'email', autocomplete: 'username', required: true, value: knownEmail || undefined })
   const password = h('input', { type: 'password', autocomplete: 'current-password', required: true })
   const code = h('input', { type: 'text', inputmode: 'numeric', autocomplete: 'one-time-code', maxlength: '32' })
   const codeField = field('Authentication code', code, 'The 6-digit code from your authenticator app, or a recovery code.')
   codeField.hidden = true
-  const status = h('div')
+  const status = h('div', {}, notice ? h('p', { role: 'status' }, notice) : null)
   const button = h('button', { type: 'submit', class: 'primary' }, 'Sign in')
   const form = h('form', {
     onsubmit: (event: Event) => {
