@@ -1,6 +1,7 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { chromium, type BrowserContext, type Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { BACKENDS, startBackendServer } from './support/backends.js'
@@ -8,10 +9,13 @@ import { addTeammate, GOOD_PASSWORD, signIn, TEST_SCRYPT_ENV } from './support/t
 import { base32Decode, totp } from '../src/crypto/totp.js'
 import type { TestServer } from './support/test-server.js'
 import { within } from './support/within.js'
+import { hmacHex } from './support/hmac.js'
 import { DASHBOARD_CSP, StaticSite } from '../src/http/static-site.js'
 
 /** Debian's Chromium (scripts/install-test-packages.sh installs it); a browser is never downloaded. */
 const CHROMIUM = '/usr/bin/chromium'
+/** Where the screenshots go (ignored by git; CI can keep the folder). */
+const SCREENSHOTS = join(fileURLToPath(new URL('../../../test-results/dashboard/', import.meta.url)))
 const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync']
 
 describe.each(BACKENDS)('the dashboard in a real browser (%s)', (backend) => {
@@ -21,6 +25,10 @@ describe.each(BACKENDS)('the dashboard in a real browser (%s)', (backend) => {
   let profile: string
   const requested: string[] = []
   const problems: string[] = []
+  /** Screenshots of each screen, as test artifacts (once, from the SQLite run). */
+  const shoot = async (name: string, fullPage = false): Promise<void> => {
+    if (backend === 'sqlite') await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage })
+  }
 
   beforeAll(async () => {
     if (!existsSync(join(StaticSite.DEFAULT_FOLDER, 'index.html'))) throw new Error('the dashboard is not built: run npm run build')
@@ -50,6 +58,8 @@ describe.each(BACKENDS)('the dashboard in a real browser (%s)', (backend) => {
     const first = await page.goto(`${server.url}/`)
     expect(first!.status()).toBe(200)
     expect(first!.headers()['content-security-policy']).toBe(DASHBOARD_CSP)
+    await page.getByRole('button', { name: 'Sign in' }).waitFor()
+    await shoot('sign-in')
 
     // Sign in: a wrong password is refused in words with the API's code, then the right one works.
     await page.getByLabel('Email').fill('owner@example.com')
@@ -75,6 +85,8 @@ describe.each(BACKENDS)('the dashboard in a real browser (%s)', (backend) => {
       await group.getByRole('button', { name: 'Copy' }).waitFor()
     }
     const web = page.getByRole('group', { name: 'Web secret' })
+    const webSecret = await web.getByLabel('Web secret').inputValue()
+    await shoot('app-created')
     await web.getByRole('button', { name: 'Copy' }).click()
     await expect.poll(() => web.getByRole('status').textContent()).toBe('Web secret copied.')
     expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(await web.getByLabel('Web secret').inputValue())
@@ -91,15 +103,20 @@ describe.each(BACKENDS)('the dashboard in a real browser (%s)', (backend) => {
       }
     }
 
-    // A user without a proof on version 1.2.0: the forecast names them.
-    const auth = await server.request('POST', '/v1/messenger/auth', { body: { app_id: appId, platform: 'web', user_id: 'u-1', app_version: '1.2.0' } })
-    expect(auth.status).toBe(200)
-    await within(5_000, 'the attempt reaches the rollout', async () => (await server.admin('GET', `/admin/v1/apps/${appId}/platforms/web/rollout`)).body.totals.users === 1)
+    await shoot('app-monitoring')
+
+    // A user without a proof on version 1.2.0 (the forecast names them), and a verified one on 2.0.0.
+    const unproven = await server.request('POST', '/v1/messenger/auth', { body: { app_id: appId, platform: 'web', user_id: 'u-1', app_version: '1.2.0' } })
+    expect(unproven.status).toBe(200)
+    const proven = await server.request('POST', '/v1/messenger/auth', { body: { app_id: appId, platform: 'web', user_id: 'u-2', app_version: '2.0.0', user_hash: hmacHex(webSecret, 'u-2') } })
+    expect(proven.body.user.verified).toBe(true)
+    await within(5_000, 'the attempts reach the rollout', async () => (await server.admin('GET', `/admin/v1/apps/${appId}/platforms/web/rollout`)).body.totals.users === 2)
 
     const webRegion = page.getByRole('region', { name: 'Web', exact: true })
     await webRegion.getByRole('button', { name: 'Enforce', exact: true }).click()
     const enforce = page.getByRole('dialog', { name: 'Enforce Web?' })
     await enforce.getByText('1 user seen in the last 7 days would be refused, on app version 1.2.0.').waitFor()
+    await shoot('enforce-dialog')
 
     // The wrong name enforces nothing.
     await enforce.getByLabel('Type the platform name to confirm').fill('ios')
@@ -115,6 +132,11 @@ describe.each(BACKENDS)('the dashboard in a real browser (%s)', (backend) => {
     await confirm.getByRole('button', { name: 'Confirm' }).click()
     await webRegion.getByText('Enforced', { exact: true }).waitFor()
     expect((await server.admin('GET', `/admin/v1/apps/${appId}`)).body.app.platforms.web.enforced).toBe(true)
+    // Redrawn with the traffic since: one row per app version, and the week's totals.
+    expect(await webRegion.getByRole('row', { name: /^1\.2\.0/ }).getByRole('cell').allTextContents()).toEqual(['1', '0', '1', '0'])
+    expect(await webRegion.getByRole('row', { name: /^2\.0\.0/ }).getByRole('cell').allTextContents()).toEqual(['1', '1', '0', '0'])
+    expect(await webRegion.getByRole('definition').allTextContents()).toEqual(['1', '1', '0'])
+    await shoot('app-enforced')
     await page.getByRole('region', { name: 'iOS', exact: true }).getByText('Monitoring', { exact: true }).waitFor()
 
     // And back: the confirmation still holds, so no password is asked again.
@@ -133,6 +155,9 @@ describe.each(BACKENDS)('the dashboard in a real browser (%s)', (backend) => {
     await page.getByRole('link', { name: 'Shop', exact: true }).click()
     await page.getByRole('region', { name: 'Android', exact: true }).getByText('Monitoring', { exact: true }).waitFor()
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390)
+    // Nor inside a card: every column of each versions table is in view.
+    expect(await page.evaluate(() => [...document.querySelectorAll('.table-wrap')].map((w) => w.scrollWidth - w.clientWidth))).toEqual([0, 0, 0])
+    await shoot('app-phone', true)
   })
 
   it('asks for the authentication code when the teammate has two-factor sign-in', async () => {
