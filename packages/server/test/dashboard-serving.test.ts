@@ -78,6 +78,10 @@ describe.each(BACKENDS)('the dashboard served at / (%s)', (backend) => {
     const head = await rawGet(server.url, '/', 'HEAD')
     expect(head.status).toBe(200)
     expect(head.body).toBe('')
+    expect(head.headers['content-length']).toBe(String(INDEX.length))
+    // A GET or HEAD keeps its connection for the next request (the page's assets come next).
+    expect(head.headers.connection).not.toBe('close')
+    expect((await rawGet(server.url, '/assets/app-ABC123.js')).headers.connection).not.toBe('close')
     const post = await fetch(`${server.url}/`, { method: 'POST', body: 'x' })
     expect(post.status).toBe(405)
     expect(post.headers.get('allow')).toBe('GET, HEAD')

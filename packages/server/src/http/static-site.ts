@@ -83,9 +83,10 @@ export class StaticSite {
       'Cross-Origin-Opener-Policy': 'same-origin',
       'X-Request-Id': requestId,
     }
-    // A body we did not read must not be parsed as the next request on this connection.
-    if (!req.complete) headers.Connection = 'close'
+    // A body we do not read must not be parsed as the next request on this connection. (A GET's
+    // `complete` is false too until its empty body is read, so only the refused methods close.)
     if (req.method !== 'GET' && req.method !== 'HEAD') {
+      if (!req.complete) headers.Connection = 'close'
       res.writeHead(405, { ...headers, Allow: 'GET, HEAD', 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store' })
       res.end('Method not allowed\n')
       return
