@@ -144,6 +144,15 @@ describe.each(BACKENDS)('the dashboard in a real browser (%s)', (backend) => {
     await webRegion.getByText('Monitoring', { exact: true }).waitFor()
     expect((await server.admin('GET', `/admin/v1/apps/${appId}`)).body.app.platforms.web.enforced).toBe(false)
 
+    // Escape closes a dialog without a change, and focus goes back to the button that opened it.
+    const ios = page.getByRole('region', { name: 'iOS', exact: true })
+    await ios.getByRole('button', { name: 'Enforce', exact: true }).click()
+    await page.getByRole('dialog', { name: 'Enforce iOS?' }).getByLabel('Type the platform name to confirm').fill('iOS')
+    await page.keyboard.press('Escape')
+    await page.getByRole('dialog').waitFor({ state: 'detached' })
+    expect(await ios.getByRole('button', { name: 'Enforce', exact: true }).evaluate((el) => el === document.activeElement)).toBe(true)
+    expect((await server.admin('GET', `/admin/v1/apps/${appId}`)).body.app.platforms.ios.enforced).toBe(false)
+
     // A screen not built yet says so.
     await nav.getByRole('link', { name: 'Inbox', exact: true }).click()
     await page.getByText('The Inbox screen is not in the dashboard yet.', { exact: false }).waitFor()
@@ -205,6 +214,17 @@ describe.each(BACKENDS)('the dashboard in a real browser (%s)', (backend) => {
     await page.getByLabel('Password').fill('yet-another-pass-10')
     await page.getByRole('button', { name: 'Set password' }).click()
     await expect.poll(() => page.getByRole('alert').textContent()).toContain('invite_expired')
+  })
+
+  it('signs out: the session ends on the server too', async () => {
+    await context.clearCookies()
+    await page.goto(`${server.url}/`)
+    await page.getByLabel('Email').fill('owner@example.com')
+    await page.getByLabel('Password').fill(GOOD_PASSWORD)
+    await page.getByRole('button', { name: 'Sign in' }).click()
+    await page.getByRole('button', { name: 'Sign out' }).click()
+    await page.getByRole('button', { name: 'Sign in' }).waitFor()
+    expect(await page.evaluate(async () => (await fetch('/admin/v1/session')).status)).toBe(401)
   })
 
   it('loads nothing from another origin and breaks no policy', () => {
