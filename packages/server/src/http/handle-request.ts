@@ -13,6 +13,7 @@ import { validate } from './validation.js'
 import { bodyControlCharacter, urlControlCharacter } from './plain-text.js'
 import { isStorageUnavailable } from '../storage/storage-errors.js'
 import { clientAddress, type TrustedProxies } from '../network/client-address.js'
+import { isApiPath, type StaticSite } from './static-site.js'
 
 export const MESSENGER_BODY_LIMIT = 16 * 1024
 export const ADMIN_BODY_LIMIT = 64 * 1024
@@ -73,13 +74,15 @@ export interface RequestHandlerDeps {
   readonly metrics?: { observeRequest(path: string, status: number, ms: number): void; databaseError(source: 'request'): void }
   /** Sees each route's reply before it is sent (the test suites check it against the route's response schema). */
   readonly onReply?: (route: Route, reply: Reply) => void
+  /** The built dashboard, answering every path outside the API; without it those paths get JSON 404s. */
+  readonly staticSite?: StaticSite | null
 }
 
 const REQUEST_ID = /^[\w-]{1,64}$/
 
 /** The one place where a request becomes a reply: routing, authentication, body, validation, errors. */
 export function createRequestHandler(deps: RequestHandlerDeps) {
-  const { router, cache, logger, metrics, trustedProxies, onReply } = deps
+  const { router, cache, logger, metrics, trustedProxies, onReply, staticSite } = deps
   const adminAuth: AdminAuthDeps = { ...deps.adminAuth, cache }
   const logRequests = logger.isLevelEnabled('info')
   const timed = logRequests || metrics !== undefined
@@ -92,6 +95,10 @@ export function createRequestHandler(deps: RequestHandlerDeps) {
     const q = url.indexOf('?')
     const path = q === -1 ? url : url.slice(0, q)
     const isMessenger = path.startsWith('/v1/messenger/')
+    if (staticSite && !isApiPath(path)) {
+      staticSite.serve(req, res, path, requestId)
+      return
+    }
     let reply: Reply
     try {
       if (req.method === 'OPTIONS' && isMessenger) {

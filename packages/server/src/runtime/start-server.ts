@@ -11,6 +11,7 @@ import { VerityMetrics } from '../http/metrics/verity-metrics.js'
 import { CONFIG_CHANNEL, MESSAGES_CHANNEL } from '../storage/notify.js'
 import { createLogger } from '../logging/create-logger.js'
 import { createRequestHandler } from '../http/handle-request.js'
+import { StaticSite } from '../http/static-site.js'
 import { buildOpenApiDocument } from '../http/openapi.js'
 import { Router } from '../http/router.js'
 import type { Reply, Route } from '../http/route.js'
@@ -111,6 +112,8 @@ export interface StartOptions {
   /** The clock of the JWKS cache (tests move it to see an outage over hours without waiting). */
   readonly jwksClock?: () => number
   /** Webhook delivery timing and bounds; tests shorten the retry schedule instead of sleeping. */
+  /** The built dashboard served at `/`; packages/dashboard/dist by default, null for none. */
+  readonly dashboardFolder?: string | null
   readonly webhooks?: { readonly schedule?: readonly number[]; readonly pollMs?: number; readonly maxPending?: number; readonly retryForMs?: number; readonly timeoutMs?: number }
 }
 
@@ -342,6 +345,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     trustedProxies: new TrustedProxies(limits.trustedProxies),
     adminAuth: { guesses, tokens: accounts.tokens, sessions: accounts.sessions, publicUrl: config.teammates.publicUrl },
     ...(options.onReply && { onReply: options.onReply }),
+    staticSite: options.dashboardFolder === null ? null : StaticSite.load(options.dashboardFolder ?? StaticSite.DEFAULT_FOLDER),
   })
   const server = createServer({ keepAliveTimeout: 65_000, headersTimeout: 10_000, requestTimeout: 30_000 }, (req, res) => {
     void handler(req, res)

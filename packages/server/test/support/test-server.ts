@@ -32,7 +32,7 @@ export interface TestServer {
 export async function startTestServer(
   env: Record<string, string> = {},
   dataDir?: string,
-  options: { logLines?: string[]; diagnosisBudget?: StartOptions['diagnosisBudget']; retentionIntervalMs?: number; shutdownGraceMs?: number; jwksClock?: StartOptions['jwksClock']; webhooks?: StartOptions['webhooks'] } = {},
+  options: { logLines?: string[]; diagnosisBudget?: StartOptions['diagnosisBudget']; retentionIntervalMs?: number; shutdownGraceMs?: number; jwksClock?: StartOptions['jwksClock']; webhooks?: StartOptions['webhooks']; dashboardFolder?: StartOptions['dashboardFolder'] } = {},
 ): Promise<TestServer> {
   const dir = dataDir ?? mkdtempSync(join(tmpdir(), 'verity-test-'))
   const config = parseServerConfig({ port: '0', dataDir: dir }, { VERITY_ADMIN_KEY: TEST_ADMIN_KEY, ...env })
@@ -50,6 +50,7 @@ export async function startTestServer(
     ...(options.retentionIntervalMs !== undefined && { retentionIntervalMs: options.retentionIntervalMs }),
     ...(options.jwksClock && { jwksClock: options.jwksClock }),
     ...(options.webhooks && { webhooks: options.webhooks }),
+    ...(options.dashboardFolder !== undefined && { dashboardFolder: options.dashboardFolder }),
   })
 
   const request: TestServer['request'] = async (method, path, options = {}) => {
