@@ -127,11 +127,21 @@ interface PendingAttempt {
   provenSecretId: string | null
 }
 
+export interface DiagnosedFailure {
+  readonly failure: AuthFailureEvent
+  readonly diagnosis: Diagnosis
+}
+
 export interface AuthEventBufferDeps {
   readonly db: Kysely<Database>
   readonly logger: Logger
   /** Names the mistake behind a failure; runs at flush time, off the request path, within its budget. */
   readonly diagnose: (failure: AuthFailureEvent) => Diagnosis
+  /**
+   * Runs after every flush (also one with nothing to write), with the failures it diagnosed: the
+   * alerts decide there, off the request path.
+   */
+  readonly onFlushed?: (diagnosed: readonly DiagnosedFailure[], now: number) => void
   /** A periodic flush failed (metrics count database errors). */
   readonly onFlushError?: (error: unknown) => void
   /** Bounds of the buffer while storage is down; defaults 200 000 users and 10 000 failures. */
@@ -255,11 +265,15 @@ export class AuthEventBuffer implements AuthEventSink {
       if (at - (this.#lastUseWritten.get(id) ?? -Infinity) >= LAST_USE_PRECISION_MS) secretsUsed.set(id, at)
     }
     const failures = this.#failures
-    if (attempts.size + secretsUsed.size + failures.length === 0) return
+    if (attempts.size + secretsUsed.size + failures.length === 0) {
+      this.#deps.onFlushed?.([], Date.now())
+      return
+    }
     this.#attempts = new Map()
     this.#secretsUsed = new Map()
     this.#failures = []
     const kept = newestPerApp(failures, FAILURES_KEPT_PER_APP)
+    const allDiagnosed: DiagnosedFailure[] = []
     try {
       await this.#deps.db.transaction().execute(async (trx) => {
         let steps = 0
@@ -288,6 +302,7 @@ export class AuthEventBuffer implements AuthEventSink {
         for (const batch of chunks(kept)) {
           await next()
           const diagnosed = batch.map((f) => ({ failure: f, diagnosis: this.#diagnoseSafely(f) }))
+          allDiagnosed.push(...diagnosed)
           await trx
             .insertInto('failures')
             .values(
@@ -322,6 +337,7 @@ export class AuthEventBuffer implements AuthEventSink {
       throw error
     }
     for (const [id, at] of secretsUsed) this.#lastUseWritten.set(id, at)
+    this.#deps.onFlushed?.(allDiagnosed, Date.now())
     if (++this.#flushes % 60 === 0 || failures.length > 100) await this.#pruneFailures(new Set(failures.map((f) => f.appId)))
   }
 
