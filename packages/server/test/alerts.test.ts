@@ -171,6 +171,24 @@ for (const backend of BACKENDS) {
       expect(JSON.parse(bodiesOf(r)[0]!)).toMatchObject({ type: 'secret.exposed', data: { app_id: appId, platform: 'android', reason: 'leaked_proofs' } })
     })
 
+    it('raises secret.exposed for one client address proving more than VERITY_LEAK_USERS users from many devices', async () => {
+      const server = await start({ VERITY_LEAK_USERS: '3', VERITY_TRUSTED_PROXIES: '127.0.0.1,::1' })
+      const { appId, secrets } = await server.createApp()
+      const prove = (user_id: string, address: string) =>
+        server.request('POST', '/v1/messenger/auth', {
+          body: { app_id: appId, platform: 'ios', user_id, device_id: `dev_${user_id}`, user_hash: hmacHex(secrets.ios, user_id) },
+          headers: { 'x-forwarded-for': address },
+        })
+      // Three users from one address, and many from others: no source over the bound.
+      for (let i = 0; i < 3; i++) expect((await prove(`u${i}`, '203.0.113.7')).status).toBe(200)
+      for (let i = 3; i < 9; i++) expect((await prove(`u${i}`, `198.51.100.${i}`)).status).toBe(200)
+      await settle(server)
+      expect(await alerts(server)).toEqual([])
+      expect((await prove('u9', '203.0.113.7')).status).toBe(200)
+      await settle(server)
+      expect(await alerts(server)).toMatchObject([{ type: 'secret.exposed', platform: 'ios', details: { reason: 'leaked_proofs', source: 'client_address', client_address: '203.0.113.7' } }])
+    })
+
     it('keeps alerts across a restart without raising the same secret again, pages them newest first, and refuses a bad cursor', async () => {
       const first = await start({ VERITY_LEAK_USERS: '0' })
       const { appId, secrets, secretIds } = await first.createApp()
