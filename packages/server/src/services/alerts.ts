@@ -9,6 +9,7 @@ import type { AlertRepository, NewAlert } from '../storage/alert-repository.js'
 import type { AuthAttemptEvent, AuthEventSink, AuthFailureEvent } from '../verification/auth-events.js'
 import type { AuthWatch } from './messenger-auth.js'
 import type { Platform } from '../verification/platforms.js'
+import { identityKey, type ClaimedIdentity } from '../verification/identity.js'
 import type { WebhookEventData, WebhookEvents } from '../webhooks/webhook-events.js'
 import { decodeCursor, nextCursor, pageSize } from './pagination.js'
 
@@ -98,7 +99,9 @@ export class Alerts implements AuthWatch {
   }
 
   /** On the auth path, for a valid proof: the leak rule per device id and per client address. */
-  verified(appId: string, platform: Platform, user: string, deviceId: string | undefined, client: string, now: number): void {
+  verified(appId: string, platform: Platform, identity: ClaimedIdentity, deviceId: string | undefined, client: string, now: number): void {
+    if (this.#deps.leakUsers === 0) return
+    const user = identityKey(identity)
     const prefix = `${appId}\u0000${platform}\u0000`
     if (deviceId !== undefined && this.#leaks.verified(`${prefix}d\u0000${deviceId}`, user, now)) this.#leak(appId, platform, 'device', deviceId, now)
     if (this.#leaks.verified(`${prefix}a\u0000${client}`, user, now)) this.#leak(appId, platform, 'client_address', client, now)

@@ -17,8 +17,8 @@ import type { ExposedSecret } from '../alerts/exposed-secret-probe.js'
 export interface AuthWatch {
   /** The active secret of the app that the request carries in any string field, if any. */
   secretSent(app: AppRuntime, platform: Platform, request: object, now: number): ExposedSecret | null
-  /** A valid proof for `user` (identity key), from this device id (if sent) and client address. */
-  verified(appId: string, platform: Platform, user: string, deviceId: string | undefined, client: string, now: number): void
+  /** A valid proof for this user, from this device id (if sent) and client address. */
+  verified(appId: string, platform: Platform, user: ClaimedIdentity, deviceId: string | undefined, client: string, now: number): void
 }
 
 /** The validated body of POST /v1/messenger/auth. */
@@ -145,7 +145,7 @@ export class MessengerAuth {
       if (wait > 0) throw rateLimited(wait, 'Too many sessions without a proof from this address. Retry later.')
     }
     this.#record(request, app.id, outcome, identity, proof, false, now)
-    if (decision.trust === 'verified') this.#deps.watch?.verified(app.id, request.platform, identityKey(decision.identity), request.device_id, client, now)
+    if (decision.trust === 'verified') this.#deps.watch?.verified(app.id, request.platform, decision.identity, request.device_id, client, now)
 
     const signedWrite =
       outcome.kind === 'verified' && outcome.signedAttributes
