@@ -189,7 +189,7 @@ for (const backend of BACKENDS) {
       expect(await alerts(server)).toMatchObject([{ type: 'secret.exposed', platform: 'ios', details: { reason: 'leaked_proofs', source: 'client_address', client_address: '203.0.113.7' } }])
     })
 
-    it('keeps alerts across a restart without raising the same secret again, pages them newest first, and refuses a bad cursor', async () => {
+    it('keeps alerts across a restart without raising the same secret again, pages them newest first, refuses a bad cursor, and deletes them with the app', async () => {
       const first = await start({ VERITY_LEAK_USERS: '0' })
       const { appId, secrets, secretIds } = await first.createApp()
       expect((await first.request('POST', '/v1/messenger/auth', { body: { app_id: appId, platform: 'web', user_id: 'x', user_hash: secrets.web } })).status).toBe(401)
@@ -212,6 +212,9 @@ for (const backend of BACKENDS) {
       expect(bad.status).toBe(400)
       expect(bad.body.error.code).toBe('invalid_request')
       expect((await server.request('GET', '/admin/v1/alerts')).status).toBe(401)
+      // Deleting the app deletes its alerts.
+      expect((await server.admin('DELETE', `/admin/v1/apps/${appId}?confirm=${appId}`)).status).toBe(204)
+      expect(await alerts(server)).toEqual([])
     })
   })
 }
