@@ -36,6 +36,7 @@ const EXPECTED: Record<string, readonly Role[]> = {
   'POST /admin/v1/webhooks/{webhook_id}/test': OWNER_ADMIN,
   'POST /admin/v1/webhooks/{webhook_id}/rotate-secret': OWNER_ADMIN,
   'GET /admin/v1/webhooks/{webhook_id}/deliveries': OWNER_ADMIN,
+  'GET /admin/v1/alerts': OWNER_ADMIN,
   'POST /admin/v1/teammates': ['owner'],
   'PATCH /admin/v1/teammates/{teammate_id}': ['owner'],
   'DELETE /admin/v1/teammates/{teammate_id}': ['owner'],

@@ -24,6 +24,8 @@ const LAYERS: readonly (readonly string[])[] = [
   ['limits', 'config-cache', 'webhooks'],
   // Names the mistake behind a failed proof, from the in-memory configuration.
   ['diagnosis'],
+  // Alert rules in memory: failure spikes, secrets sent by clients, proofs leaked to one source.
+  ['alerts'],
   // Use cases shared by HTTP and CLI: the messenger and admin ones, and teammates' accounts.
   ['services', 'teammates'],
   ['live'],

@@ -1,48 +1,16 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http'
+import { createServer, type IncomingHttpHeaders } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { Webhook } from 'standardwebhooks'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { parseServerConfig } from '../src/config/server-config.js'
 import { postWebhook } from '../src/webhooks/post-webhook.js'
 import { backendEnv, BACKENDS } from './support/backends.js'
 import { startTestServer, type TestServer } from './support/test-server.js'
-
-interface Received {
-  readonly headers: IncomingHttpHeaders
-  readonly body: string
-}
-
-/** A real receiver on loopback: records every request and answers the statuses queued, then 200. */
-async function startReceiver(): Promise<{ url: string; received: Received[]; answers: number[]; close(): Promise<void> }> {
-  const received: Received[] = []
-  const answers: number[] = []
-  const server: Server = createServer((req, res) => {
-    const chunks: Buffer[] = []
-    req.on('data', (c: Buffer) => chunks.push(c))
-    req.on('end', () => {
-      received.push({ headers: req.headers, body: Buffer.concat(chunks).toString('utf8') })
-      res.statusCode = answers.shift() ?? 200
-      res.end('ok')
-    })
-  })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as AddressInfo
-  return { url: `http://127.0.0.1:${port}/hooks`, received, answers, close: () => new Promise((resolve) => server.close(() => resolve())) }
-}
-
-async function until<T>(what: string, check: () => Promise<T | undefined> | T | undefined, timeoutMs = 15_000): Promise<T> {
-  const end = Date.now() + timeoutMs
-  for (;;) {
-    const value = await check()
-    if (value !== undefined && value !== false) return value
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((r) => setTimeout(r, 25))
-  }
-}
+import { cleanupAfterEach, DEV, FAST, startReceiver, until, type Received } from './support/webhook-receiver.js'
 
 const verifyWith = (secret: string, r: Received): unknown =>
   new Webhook(secret).verify(r.body, {
@@ -60,13 +28,7 @@ async function docVerifier(): Promise<(secret: string, headers: IncomingHttpHead
   return ((await import(pathToFileURL(file).href)) as { verifyVerityWebhook: any }).verifyVerityWebhook
 }
 
-const cleanup: (() => Promise<void>)[] = []
-afterEach(async () => {
-  for (const step of cleanup.splice(0).reverse()) await step()
-})
-
-const DEV = { VERITY_WEBHOOKS_ALLOW_HTTP: '1' }
-const FAST = { schedule: [50], pollMs: 20 }
+const cleanup = cleanupAfterEach()
 
 for (const backend of BACKENDS) {
   describe(`webhooks (${backend})`, () => {

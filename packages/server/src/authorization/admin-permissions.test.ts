@@ -14,6 +14,7 @@ const EXPECTED: Record<AdminAction, readonly string[]> = {
   'keys.manage': ['owner', 'admin'],
   'rollout.read': ['owner', 'admin'],
   'failures.read': ['owner', 'admin'],
+  'alerts.read': ['owner', 'admin'],
   'audit.read': ['owner', 'admin'],
   'webhooks.read': ['owner', 'admin'],
   'webhooks.manage': ['owner', 'admin'],

@@ -18,6 +18,8 @@ export const ADMIN_ACTIONS = [
   'keys.manage',
   'rollout.read',
   'failures.read',
+  /** Failure spikes and exposed secrets. */
+  'alerts.read',
   'audit.read',
   'webhooks.read',
   /** Creating, deleting, testing webhooks and rotating their secrets (shown once). */

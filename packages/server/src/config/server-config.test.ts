@@ -4,7 +4,7 @@ import { parseServerConfig } from './server-config.js'
 describe('parseServerConfig', () => {
   it('has the documented defaults, and is frozen', () => {
     const config = parseServerConfig({}, {}, '/srv')
-    expect(config).toMatchObject({ port: 8080, host: '127.0.0.1', dataDir: '/srv/verity-data', databaseUrl: null, adminKey: null, tokenTtlSeconds: 900, failureLimit: 10, retentionDays: 90, masterKey: null })
+    expect(config).toMatchObject({ port: 8080, host: '127.0.0.1', dataDir: '/srv/verity-data', databaseUrl: null, adminKey: null, tokenTtlSeconds: 900, failureLimit: 10, retentionDays: 90, masterKey: null, spikeMin: 50, leakUsers: 20 })
     expect(Object.isFrozen(config)).toBe(true)
   })
 
@@ -33,6 +33,9 @@ describe('parseServerConfig', () => {
     [{ retentionDays: '0' }, {}, /retention \(days\).*--retention-days or VERITY_RETENTION_DAYS/],
     [{}, { VERITY_RETENTION_DAYS: 'ninety' }, /--retention-days or VERITY_RETENTION_DAYS/],
     [{}, { VERITY_JWKS_ALLOW_HTTP: 'yes' }, /must be 1 .* or 0.*Set VERITY_JWKS_ALLOW_HTTP/],
+    [{}, { VERITY_SPIKE_MIN: '0' }, /failure spike minimum.*Set VERITY_SPIKE_MIN/],
+    [{}, { VERITY_SPIKE_MIN: 'many' }, /not a whole number.*Set VERITY_SPIKE_MIN/],
+    [{}, { VERITY_LEAK_USERS: '-1' }, /Set VERITY_LEAK_USERS/],
   ])('refuses %j %j with a message naming the flag and variable', (flags, env, message) => {
     expect(() => parseServerConfig(flags, env)).toThrow(message)
   })

@@ -72,6 +72,10 @@ export interface ServerConfig extends StorageConfig {
   readonly jwksAllowHttp: boolean
   /** Development: webhooks may use http and reach loopback or private addresses (VERITY_WEBHOOKS_ALLOW_HTTP=1). */
   readonly webhooksAllowHttp: boolean
+  /** Alerts: the fewest invalid proofs on one platform within 5 minutes that make a spike (VERITY_SPIKE_MIN). */
+  readonly spikeMin: number
+  /** Alerts: distinct users one device or address may prove within 10 minutes before secret.exposed; 0 is off (VERITY_LEAK_USERS). */
+  readonly leakUsers: number
 }
 
 /** Values from command-line flags; undefined means "not given", so the environment decides. */
@@ -166,6 +170,8 @@ export function parseServerConfig(flags: ConfigFlags, env: Env, cwd = process.cw
   if (allowHttpSrc && !['0', '1'].includes(allowHttpSrc.value)) {
     fail('webhook development setting', null, 'VERITY_WEBHOOKS_ALLOW_HTTP', `"${allowHttpSrc.value}" from ${allowHttpSrc.origin} must be 1 (allow http and private addresses) or 0`)
   }
+  const spikeMin = integer(pick(undefined, null, env, 'VERITY_SPIKE_MIN'), 50, 1, 1_000_000_000, 'failure spike minimum', null, 'VERITY_SPIKE_MIN')
+  const leakUsers = integer(pick(undefined, null, env, 'VERITY_LEAK_USERS'), 20, 0, 1_000_000, 'users per device or address before secret.exposed', null, 'VERITY_LEAK_USERS')
   return Object.freeze({
     ...storage,
     port,
@@ -182,6 +188,8 @@ export function parseServerConfig(flags: ConfigFlags, env: Env, cwd = process.cw
     teammates: parseTeammateSettings(flags, env),
     jwksAllowHttp,
     webhooksAllowHttp: allowHttpSrc?.value === '1',
+    spikeMin,
+    leakUsers,
   })
 }
 

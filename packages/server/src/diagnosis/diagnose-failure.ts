@@ -38,6 +38,7 @@ export function diagnosisContext(
 
 /** Names the mistake behind one recorded failure (admins only). */
 export function diagnoseFailure(failure: AuthFailureEvent, app: AppRuntime | undefined, allApps: () => Iterable<AppRuntime>, budget: WorkBudget): Diagnosis {
+  if (failure.exposedSecretId !== undefined) return 'secret_sent_by_client'
   if (failure.proof === null) return 'no_proof'
   if (!app || failure.tokenFailure === 'unreadable') return 'unknown'
   const ctx = diagnosisContext(app, failure.platform, failure.identity, allApps)

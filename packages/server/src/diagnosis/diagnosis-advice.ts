@@ -81,6 +81,10 @@ export const DIAGNOSIS_ADVICE: Readonly<Record<Diagnosis, DiagnosisAdvice>> = {
     found: "The identity token names a `kid` Verity does not have, and this platform's JWKS URL could not be fetched (or its last keys are more than 24 hours old).",
     fix: 'Make the JWKS URL answer over https with the public keys (the server log says why the fetch failed), or register the key as a JWK.',
   },
+  secret_sent_by_client: {
+    found: 'A client sent an active platform secret in the request (as the user_hash, the identifier or another field): the secret ships inside the app, so anyone can prove any user.',
+    fix: 'Rotate the secret now (`verity secrets rotate`), compute proofs only on your server, and revoke the old secret (`verity secrets revoke`) once the new one is deployed.',
+  },
   no_proof: {
     found: 'An identified user came with neither user_hash nor identity_token on an enforced platform.',
     fix: 'Ship app versions that send the proof with every identified user, or turn enforcement off until `verity rollout` shows they do.',

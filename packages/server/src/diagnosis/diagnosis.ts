@@ -22,6 +22,7 @@ export const DIAGNOSES = [
   'unknown_public_key',
   'public_key_signature',
   'jwks_unreachable',
+  'secret_sent_by_client',
   'no_proof',
   'unknown',
 ] as const

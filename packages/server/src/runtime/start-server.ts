@@ -24,6 +24,9 @@ import { adminWebhookRoutes } from '../http/routes/admin-webhook-routes.js'
 import { Webhooks } from '../services/webhooks.js'
 import { QueuedWebhookEvents } from '../webhooks/webhook-events.js'
 import { WebhookWorker } from '../webhooks/webhook-worker.js'
+import { Alerts } from '../services/alerts.js'
+import { AlertRepository } from '../storage/alert-repository.js'
+import { adminAlertRoutes } from '../http/routes/admin-alert-routes.js'
 import { adminRolloutRoutes } from '../http/routes/admin-rollout-routes.js'
 import { adminUserRoutes } from '../http/routes/admin-user-routes.js'
 import { RetentionPruner } from '../services/retention.js'
@@ -68,6 +71,8 @@ export interface RunningServer {
   readonly data: VerityData
   readonly cache: ConfigCache
   readonly events: AuthEventBuffer
+  /** Failure spikes and exposed secrets. */
+  readonly alerts: Alerts
   /** The live event streams of this process (Server-Sent Events). */
   readonly eventStreams: EventStreams
   /** Prometheus metrics, as served at /metrics. */
@@ -202,11 +207,14 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
 
   const budget = new DiagnosisBudget(options.diagnosisBudget ?? { perAppPerSecond: 5_000, globalPerSecond: 50_000, perDiagnosis: 12_000 })
   const profiles = new UserProfiles(new UserRepository(data.db))
+  const webhookEvents = new QueuedWebhookEvents(data.webhooks, options.webhooks?.maxPending)
+  const alerts = new Alerts({ repo: new AlertRepository(data.db), webhookEvents, logger, spikeMin: config.spikeMin, leakUsers: config.leakUsers })
   const events = new AuthEventBuffer({
     db: data.db,
     logger,
     diagnose: (failure) => diagnoseFailure(failure, cache.app(failure.appId), () => cache.apps(), budget.forApp(failure.appId)),
     onFlushError: () => metrics.databaseError('statistics_flush'),
+    onFlushed: (diagnosed, now) => alerts.flushed(diagnosed, now),
   })
   events.start()
 
@@ -227,10 +235,10 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     failureLimit: failureLimit.failureLimit,
     sessionsPerClient: new RateWindow({ rate: limits.clientSessionRate }),
     deviceIds: data.deviceIds,
-    events,
+    events: alerts.countingSink(events),
+    watch: alerts,
     recordSignedAttributes: (appId, identity, attributes, at) => profiles.recordSignedAttributes(appId, identity, attributes, at),
   })
-  const webhookEvents = new QueuedWebhookEvents(data.webhooks, options.webhooks?.maxPending)
   const webhookWorker = new WebhookWorker({
     repo: data.webhooks,
     logger,
@@ -310,6 +318,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     ...adminAppRoutes(admin, data.db),
     ...adminPublicKeyRoutes(publicKeys),
     ...adminWebhookRoutes(webhooks),
+    ...adminAlertRoutes(alerts),
     ...messengerProfileRoutes(profiles),
     ...messengerConversationRoutes(conversations, new RateWindow({ rate: limits.sessionWriteRate })),
     ...messengerEventRoutes(eventStreams),
@@ -336,6 +345,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     pool: data.poolStats ?? null,
     live: eventStreams,
     webhooks: { dropped: () => webhookEvents.dropped, attempts: webhookWorker.outcomes },
+    alerts,
   })
   const handler = createRequestHandler({
     router: new Router(routes),
@@ -391,9 +401,10 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
       await listener?.stop()
       metrics.stop()
       await events.stop().catch((error: unknown) => logger.error({ err: error }, 'could not write the last statistics'))
+      await alerts.settled()
       await data.close()
       logger.info('verity stopped')
     })())
 
-  return { url, port, server, data, cache, events, eventStreams, metrics, listener, diagnosisBudget: budget, logger, retention, webhookWorker, generatedAdminKey, close }
+  return { url, port, server, data, cache, events, alerts, eventStreams, metrics, listener, diagnosisBudget: budget, logger, retention, webhookWorker, generatedAdminKey, close }
 }

@@ -127,11 +127,21 @@ interface PendingAttempt {
   provenSecretId: string | null
 }
 
+export interface DiagnosedFailure {
+  readonly failure: AuthFailureEvent
+  readonly diagnosis: Diagnosis
+}
+
 export interface AuthEventBufferDeps {
   readonly db: Kysely<Database>
   readonly logger: Logger
   /** Names the mistake behind a failure; runs at flush time, off the request path, within its budget. */
   readonly diagnose: (failure: AuthFailureEvent) => Diagnosis
+  /**
+   * Runs after every flush (also one with nothing to write), with the failures it diagnosed: the
+   * alerts decide there, off the request path.
+   */
+  readonly onFlushed?: (diagnosed: readonly DiagnosedFailure[], now: number) => void
   /** A periodic flush failed (metrics count database errors). */
   readonly onFlushError?: (error: unknown) => void
   /** Bounds of the buffer while storage is down; defaults 200 000 users and 10 000 failures. */
@@ -255,7 +265,10 @@ export class AuthEventBuffer implements AuthEventSink {
       if (at - (this.#lastUseWritten.get(id) ?? -Infinity) >= LAST_USE_PRECISION_MS) secretsUsed.set(id, at)
     }
     const failures = this.#failures
-    if (attempts.size + secretsUsed.size + failures.length === 0) return
+    if (attempts.size + secretsUsed.size + failures.length === 0) {
+      this.#deps.onFlushed?.([], Date.now())
+      return
+    }
     this.#attempts = new Map()
     this.#secretsUsed = new Map()
     this.#failures = []
@@ -272,6 +285,7 @@ export class AuthEventBuffer implements AuthEventSink {
     let writtenAttempts = 0
     let writtenUsed = 0
     let writtenFailures = 0
+    const allDiagnosed: DiagnosedFailure[] = []
     try {
       const db = this.#deps.db
       let steps = 0
@@ -303,6 +317,7 @@ export class AuthEventBuffer implements AuthEventSink {
       for (const batch of failureChunks) {
         await next()
         const diagnosed = batch.map((f) => ({ failure: f, diagnosis: this.#diagnoseSafely(f) }))
+        allDiagnosed.push(...diagnosed)
         await db
           .insertInto('failures')
           .values(
@@ -340,6 +355,8 @@ export class AuthEventBuffer implements AuthEventSink {
       this.#requeue(unwrittenAttempts, unwrittenUsed, unwrittenFailures)
       throw error
     }
+    // What was written, diagnosed: the alerts' spike rule reads it (alerts/).
+    this.#deps.onFlushed?.(allDiagnosed, Date.now())
     if (++this.#flushes % 60 === 0 || failures.length > 100) await this.#pruneFailures(new Set(failures.map((f) => f.appId)))
   }
 

@@ -11,6 +11,15 @@ import type { RateWindow } from '../limits/rate-window.js'
 import { identityKey, type ClaimedIdentity } from '../verification/identity.js'
 import type { Platform } from '../verification/platforms.js'
 import type { AuthEventSink } from '../verification/auth-events.js'
+import type { ExposedSecret } from '../alerts/exposed-secret-probe.js'
+
+/** What the alerts watch on the auth path: memory only, returning at once. */
+export interface AuthWatch {
+  /** The active secret of the app that the request carries in any string field, if any. */
+  secretSent(app: AppRuntime, platform: Platform, request: object, now: number): ExposedSecret | null
+  /** A valid proof for this user, from this device id (if sent) and client address. */
+  verified(appId: string, platform: Platform, user: ClaimedIdentity, deviceId: string | undefined, client: string, now: number): void
+}
 
 /** The validated body of POST /v1/messenger/auth. */
 export interface AuthRequest {
@@ -56,6 +65,8 @@ export interface MessengerAuthDeps {
   readonly sessionsPerClient: RateWindow
   readonly deviceIds: DeviceIds
   readonly events: AuthEventSink
+  /** Exposed secrets and the leak rule (alerts); none in tests that do not need them. */
+  readonly watch?: AuthWatch
   /** Stores what a verified identity token signed (user profiles). */
   readonly recordSignedAttributes: (appId: string, identity: ClaimedIdentity, attributes: Readonly<Record<string, unknown>>, at: number) => Promise<void>
 }
@@ -92,6 +103,8 @@ export class MessengerAuth {
     const app = cache.app(request.app_id)
     if (!app) throw new VerityError('app_not_found', 'No app has this app_id. Check the app id in your messenger settings.')
     const platform = app.platforms[request.platform]
+    const exposed = this.#deps.watch?.secretSent(app, request.platform, request, now)
+    if (exposed) this.#refuseExposed(request, app.id, exposed, now)
 
     const claimed: ClaimedIdentity = { userId: request.user_id ?? null, email: request.email ?? null }
     const proof: Proof | null =
@@ -132,6 +145,7 @@ export class MessengerAuth {
       if (wait > 0) throw rateLimited(wait, 'Too many sessions without a proof from this address. Retry later.')
     }
     this.#record(request, app.id, outcome, identity, proof, false, now)
+    if (decision.trust === 'verified') this.#deps.watch?.verified(app.id, request.platform, decision.identity, request.device_id, client, now)
 
     const signedWrite =
       outcome.kind === 'verified' && outcome.signedAttributes
@@ -176,6 +190,27 @@ export class MessengerAuth {
     if (wait > 0) throw rateLimited(wait, 'Too many failed attempts for this user. Retry later.')
     record()
     throw new VerityError(code)
+  }
+
+  /**
+   * A secret sent by a client is no proof of anything: refused, and logged as a failure whose
+   * diagnosis is secret_sent_by_client, without the fields that held the secret.
+   */
+  #refuseExposed(request: AuthRequest, appId: string, exposed: ExposedSecret, now: number): never {
+    const held = (field: keyof AuthRequest) => exposed.fields.includes(field)
+    this.#deps.events.failure({
+      at: now,
+      appId,
+      platform: request.platform,
+      identity: { userId: held('user_id') ? null : (request.user_id ?? null), email: held('email') ? null : (request.email ?? null) },
+      appVersion: held('app_version') ? null : (request.app_version ?? null),
+      refused: true,
+      code: 'user_hash_invalid',
+      proof: null,
+      tokenFailure: null,
+      exposedSecretId: exposed.secretId,
+    })
+    throw new VerityError('user_hash_invalid')
   }
 
   /** The rollout statistics and the failure log (both buffered in memory). */

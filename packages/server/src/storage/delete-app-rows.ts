@@ -41,7 +41,7 @@ export async function deleteAppDataInBatches(db: Kysely<Database>, appId: string
 /** Deletes whatever the app still has, its configuration last, within the caller's transaction. */
 export async function deleteAppRows(trx: Kysely<Database>, appId: string): Promise<void> {
   await trx.deleteFrom('messages').where('app_id', '=', appId).execute()
-  for (const table of ['conversations', 'users', 'user_attempts', 'failures', 'sign_outs', 'secrets', 'platforms'] as const) {
+  for (const table of ['conversations', 'users', 'user_attempts', 'failures', 'alerts', 'sign_outs', 'secrets', 'platforms'] as const) {
     await trx.deleteFrom(table).where('app_id', '=', appId).execute()
   }
   await trx.deleteFrom('apps').where('id', '=', appId).execute()

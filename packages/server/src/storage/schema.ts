@@ -265,7 +265,21 @@ export interface WebhookDeliveriesTable {
   updated_at: string
 }
 
+/** One alert for admins (failure spike, exposed secret); never a secret value in `details`. */
+export interface AlertsTable {
+  id: string
+  type: string
+  app_id: string
+  platform: string
+  created_at: string
+  /** JSON object. */
+  details: string
+  /** Set for alerts raised once ever (an exposed secret: its id); unique. */
+  once_key: string | null
+}
+
 export interface Database {
+  alerts: AlertsTable
   webhooks: WebhooksTable
   webhook_deliveries: WebhookDeliveriesTable
   user_attempts: UserAttemptsTable

@@ -28,6 +28,8 @@ export interface AuthFailureEvent {
   readonly code: 'user_hash_missing' | 'user_hash_invalid'
   readonly proof: Proof | null
   readonly tokenFailure: IdentityTokenFailure | 'unreadable' | null
+  /** Set when the client sent an active secret of the app (its id, never its value). */
+  readonly exposedSecretId?: string
 }
 
 /**

@@ -6,11 +6,23 @@ import type { WebhookRepository } from '../storage/webhook-repository.js'
  * Every event a webhook can subscribe to. Other features add theirs here (verification.failure_spike,
  * secret.exposed) and call `WebhookEvents.emit`.
  */
-export const WEBHOOK_EVENT_TYPES = ['platform.enforced', 'platform.unenforced', 'secret.created', 'secret.revoked', 'user.signed_out', 'webhook.test'] as const
+export const WEBHOOK_EVENT_TYPES = [
+  'platform.enforced',
+  'platform.unenforced',
+  'secret.created',
+  'secret.revoked',
+  'user.signed_out',
+  'verification.failure_spike',
+  'secret.exposed',
+  'webhook.test',
+] as const
 export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number]
 
+/** A JSON value in an event (alerts carry lists, such as a spike's top diagnoses). */
+export type WebhookValue = string | number | boolean | null | readonly WebhookValue[] | { readonly [key: string]: WebhookValue }
+
 /** What an event says; never a secret value, a hash, a token or a key. */
-export type WebhookEventData = Readonly<Record<string, string | number | boolean | null>>
+export type WebhookEventData = Readonly<Record<string, WebhookValue>>
 
 /**
  * The one port through which features raise webhook events. `within` is the transaction of the

@@ -39,6 +39,7 @@ export interface MetricSources {
   readonly pool?: (() => { total: number; idle: number; waiting: number }) | null
   readonly live?: { readonly size: number; readonly queuedBytes: number; readonly dropped: number }
   readonly webhooks?: { dropped(): number; readonly attempts: { readonly delivered: number; readonly retrying: number; readonly failed: number } }
+  readonly alerts?: { readonly raised: Readonly<Record<string, number>>; readonly dropped: number }
 }
 
 /**
@@ -162,6 +163,12 @@ export class VerityMetrics {
         out.sample('verity_webhook_deliveries_dropped_total', s.webhooks.dropped())
         out.family('verity_webhook_attempts_total', 'counter', 'Webhook delivery attempts by this process: delivered, failed and to be retried, failed for good (the retry period is over).')
         for (const [result, n] of Object.entries(s.webhooks.attempts)) out.sample('verity_webhook_attempts_total', n, { result })
+      }
+      if (s.alerts) {
+        out.family('verity_alerts_total', 'counter', 'Alerts this process stored, by type (verification.failure_spike, secret.exposed).')
+        for (const [type, n] of Object.entries(s.alerts.raised)) out.sample('verity_alerts_total', n, { type })
+        out.family('verity_alerts_dropped_total', 'counter', 'Alerts dropped because 1,000 were already waiting for the database.')
+        out.sample('verity_alerts_dropped_total', s.alerts.dropped)
       }
     }
 

@@ -8,6 +8,7 @@ import * as dataLifecycle from './0006-data-lifecycle.js'
 import * as teammates from './0007-teammates.js'
 import * as publicKeys from './0008-public-keys.js'
 import * as webhooks from './0009-webhooks.js'
+import * as alerts from './0010-alerts.js'
 
 /** Every migration, in order. Names are stable: they are recorded in the database. */
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
@@ -20,4 +21,5 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0007-teammates': teammates,
   '0008-public-keys': publicKeys,
   '0009-webhooks': webhooks,
+  '0010-alerts': alerts,
 }
