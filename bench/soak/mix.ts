@@ -147,14 +147,18 @@ export class Mix {
     return result
   }
 
-  /** A returning device half the time, else a new one. */
-  async authAnonymous(device?: { id: string; address: string }): Promise<{ outcome: Outcome; session: Session | null; device: { id: string; address: string } | null }> {
-    const known = device ?? (Math.random() < 0.5 && this.#devices.length > 0 ? this.#devices[random(this.#devices.length)]! : null)
+  /**
+   * A returning device half the time, else a new one. `own` keeps a device to one person: two
+   * people on one device signed in within the same second would hold the same access token, and
+   * share its live streams (5 per token).
+   */
+  async authAnonymous(device?: { id: string; address: string }, own = false): Promise<{ outcome: Outcome; session: Session | null; device: { id: string; address: string } | null }> {
+    const known = device ?? (!own && Math.random() < 0.5 && this.#devices.length > 0 ? this.#devices[random(this.#devices.length)]! : null)
     const from = known?.address ?? address(NEW_DEVICE_ADDRESSES + random(11_000))
     const body = { app_id: this.#app.appId, platform: 'ios', ...(known ? { device_id: known.id } : {}) }
     const result = await this.#auth('auth_anonymous', 'anonymous', from, body)
     const issued = result.device ? { id: result.device, address: from } : null
-    if (issued && !known) {
+    if (issued && !known && !own) {
       if (this.#devices.length < DEVICES_KEPT) this.#devices.push(issued)
       else this.#devices[random(DEVICES_KEPT)] = issued
     }

@@ -249,7 +249,7 @@ export class LiveStreams implements StreamTargets {
         case 1:
           return (await mix.authUnverified(i, 'stream')).session
         default: {
-          const result = await mix.authAnonymous(device)
+          const result = await mix.authAnonymous(device, true)
           device ??= result.device ?? undefined
           return result.session
         }
