@@ -11,6 +11,9 @@ export const REDACTED_PATHS = [
   'headers.authorization',
   'authorization',
   '*.authorization',
+  // PostgreSQL's error detail quotes the row it refused (an email, a digest): the code and message say enough.
+  'err.detail',
+  '*.err.detail',
   'user_hash',
   '*.user_hash',
   'identity_token',
