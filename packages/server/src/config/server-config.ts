@@ -2,6 +2,9 @@ import { resolve } from 'node:path'
 import { ConfigError } from '../errors/config-error.js'
 import { TrustedProxies } from '../network/client-address.js'
 
+/** How hard SQLite syncs an ordinary commit (VERITY_SQLITE_SYNCHRONOUS). */
+export type SqliteSynchronous = 'normal' | 'full'
+
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
 
 /** Settings shared by `serve` and by every CLI command that reads or changes data. */
@@ -17,6 +20,11 @@ export interface StorageConfig {
   readonly dbConnectTimeoutMs: number
   /** PostgreSQL only: the server cancels a statement after this long (VERITY_DB_STATEMENT_TIMEOUT_MS). */
   readonly dbStatementTimeoutMs: number
+  /**
+   * SQLite only: `normal` syncs configuration writes and leaves ordinary commits (messages,
+   * statistics) to the next checkpoint; `full` syncs every commit (VERITY_SQLITE_SYNCHRONOUS).
+   */
+  readonly sqliteSynchronous: SqliteSynchronous
 }
 
 /** What anyone can do without a proof is bounded (API.md, "Abuse limits"); each bound is a setting. */
@@ -138,7 +146,12 @@ export function parseStorageConfig(flags: ConfigFlags, env: Env, cwd = process.c
   const dbPoolMax = integer(pick(undefined, null, env, 'VERITY_DB_POOL_MAX'), 10, 1, 1000, 'database pool size', null, 'VERITY_DB_POOL_MAX')
   const dbConnectTimeoutMs = integer(pick(undefined, null, env, 'VERITY_DB_CONNECT_TIMEOUT_MS'), 5_000, 100, 600_000, 'database connect timeout (ms)', null, 'VERITY_DB_CONNECT_TIMEOUT_MS')
   const dbStatementTimeoutMs = integer(pick(undefined, null, env, 'VERITY_DB_STATEMENT_TIMEOUT_MS'), 10_000, 100, 3_600_000, 'database statement timeout (ms)', null, 'VERITY_DB_STATEMENT_TIMEOUT_MS')
-  return Object.freeze({ dataDir, databaseUrl: dbSrc?.value ?? null, masterKey, dbPoolMax, dbConnectTimeoutMs, dbStatementTimeoutMs })
+  const syncSrc = pick(undefined, null, env, 'VERITY_SQLITE_SYNCHRONOUS')
+  if (syncSrc && syncSrc.value !== 'normal' && syncSrc.value !== 'full') {
+    fail('SQLite synchronous setting', null, 'VERITY_SQLITE_SYNCHRONOUS', `"${syncSrc.value}" from ${syncSrc.origin} must be normal or full`)
+  }
+  const sqliteSynchronous: SqliteSynchronous = syncSrc?.value === 'full' ? 'full' : 'normal'
+  return Object.freeze({ dataDir, databaseUrl: dbSrc?.value ?? null, masterKey, dbPoolMax, dbConnectTimeoutMs, dbStatementTimeoutMs, sqliteSynchronous })
 }
 
 /** Parses and validates every setting once; the result is frozen and passed explicitly. */

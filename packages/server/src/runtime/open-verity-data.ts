@@ -48,11 +48,11 @@ function noDatabase(location: string, kind: 'SQLite' | 'PostgreSQL'): NoDatabase
  * `mayCreate: false` (CLI commands other than serve and migrate) it refuses a database that Verity
  * never set up, rather than start an empty one, and a master key, in the wrong place.
  */
-export async function openVerityData(config: StorageConfig, options: { mayCreate?: boolean } = {}): Promise<VerityData> {
+export async function openVerityData(config: StorageConfig, options: { mayCreate?: boolean; serving?: boolean } = {}): Promise<VerityData> {
   // Opening SQLite creates its file, so whether there is one is asked first.
   const sqliteFile = join(config.dataDir, SQLITE_FILE)
   if (options.mayCreate === false && !config.databaseUrl && !existsSync(sqliteFile)) throw noDatabase(sqliteFile, 'SQLite')
-  const database = openDatabase(config)
+  const database = openDatabase(config, { backgroundCheckpoints: options.serving === true })
   try {
     if (options.mayCreate === false && config.databaseUrl && !(await hasVeritySchema(database.db))) throw noDatabase(database.location, 'PostgreSQL')
     const migrations = await migrateToLatest(database.db)

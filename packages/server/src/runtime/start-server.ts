@@ -163,7 +163,7 @@ function listenError(error: unknown, config: ServerConfig): unknown {
 
 export async function startServer(config: ServerConfig, options: StartOptions = {}): Promise<RunningServer> {
   const logger = options.logger ?? createLogger(config.logLevel)
-  const data = await openVerityData(config)
+  const data = await openVerityData(config, { serving: true })
   const announce = options.announce ?? ((text: string) => process.stderr.write(text))
 
   const generatedAdminKey = await ensureAdminKey(data, config, announce)

@@ -1,5 +1,6 @@
 import type { Kysely, Transaction } from 'kysely'
 import { newId } from '../crypto/random-ids.js'
+import { durably } from './durable-commits.js'
 import { CONFIG_CHANNEL, notifyOnCommit } from './notify.js'
 import type { Database } from './schema.js'
 
@@ -25,7 +26,8 @@ export interface AuditEntry {
 }
 
 /**
- * Runs a configuration write in one transaction with its audit event. The revision bump comes
+ * Runs a configuration write in one transaction with its audit event, synced to disk before it
+ * returns (durably: a revoked secret must not come back after a power cut). The revision bump comes
  * first: on PostgreSQL its row lock serializes concurrent configuration writes, so invariants
  * checked inside (at least one active secret per platform) hold; other processes notice the new
  * revision and reload what changed: at once through NOTIFY on PostgreSQL, else by their poll.
@@ -37,7 +39,7 @@ export async function changeConfig<T>(
   now: Date,
   write: (trx: Transaction<Database>, revision: number) => Promise<T>,
 ): Promise<T> {
-  return db.transaction().execute(async (trx) => {
+  return durably(db, () => db.transaction().execute(async (trx) => {
     const { revision } = await trx
       .updateTable('config_state')
       .set((eb) => ({ revision: eb('revision', '+', 1) }))
@@ -52,7 +54,7 @@ export async function changeConfig<T>(
     }
     await appendAuditEvent(trx, entry, now)
     return result
-  })
+  }))
 }
 
 /** Records an event that changes no configuration (reading secret values), without a revision bump. */

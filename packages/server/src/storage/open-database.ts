@@ -4,7 +4,9 @@ import SqliteDatabase from 'better-sqlite3'
 import { Kysely, PostgresDialect, SqliteDialect } from 'kysely'
 import pg from 'pg'
 import type { StorageConfig } from '../config/server-config.js'
+import { syncDurableWrites } from './durable-commits.js'
 import type { Database } from './schema.js'
+import { startSqliteCheckpointer } from './sqlite-checkpointer.js'
 
 export type Dialect = 'sqlite' | 'postgres'
 
@@ -20,21 +22,37 @@ export interface OpenDatabase {
 
 export const SQLITE_FILE = 'verity.db'
 
+export interface OpenDatabaseOptions {
+  /**
+   * SQLite: checkpoint the write-ahead log from a worker thread (a serving process), rather than
+   * inside whichever commit crosses the log's size (short-lived CLI commands).
+   */
+  readonly backgroundCheckpoints?: boolean
+}
+
 /** Opens SQLite in the data folder, or PostgreSQL when a URL is configured. */
-export function openDatabase(config: StorageConfig): OpenDatabase {
+export function openDatabase(config: StorageConfig, options: OpenDatabaseOptions = {}): OpenDatabase {
   if (config.databaseUrl) return openPostgres(config)
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 })
   const file = join(config.dataDir, SQLITE_FILE)
   createOwnerOnly(file)
   const sqlite = new SqliteDatabase(file)
-  // WAL lets the CLI and a running server share the file; FULL makes every acknowledged
-  // configuration write survive a power cut; the busy timeout waits for the other writer.
+  // WAL lets the CLI and a running server share the file; the busy timeout waits for the other
+  // writer. Ordinary commits sync as configured (VERITY_SQLITE_SYNCHRONOUS): a sync on this
+  // connection holds the event loop for as long as the disk takes, so by default only the writes
+  // that must survive a power cut (durably(), storage/durable-commits.ts) pay for it.
   sqlite.pragma('journal_mode = WAL')
-  sqlite.pragma('synchronous = FULL')
+  sqlite.pragma(`synchronous = ${config.sqliteSynchronous === 'full' ? 'FULL' : 'NORMAL'}`)
   sqlite.pragma('busy_timeout = 5000')
   sqlite.pragma('foreign_keys = ON')
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) })
-  return { db, dialect: 'sqlite', location: file, close: () => db.destroy() }
+  syncDurableWrites(db, config.sqliteSynchronous)
+  const checkpointer = options.backgroundCheckpoints ? startSqliteCheckpointer(sqlite, file) : null
+  const close = async (): Promise<void> => {
+    await checkpointer?.stop()
+    await db.destroy()
+  }
+  return { db, dialect: 'sqlite', location: file, close }
 }
 
 /**
