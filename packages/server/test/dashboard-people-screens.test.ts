@@ -88,7 +88,7 @@ describe.each(BACKENDS)('the audit log, teammates and account screens in a real 
     await page.getByLabel('App', { exact: true }).selectOption({ label: 'Shop (production)' })
     await page.getByRole('button', { name: 'Filter', exact: true }).click()
     await expect.poll(() => rowOf('platform.enforced').count()).toBe(1)
-    expect(await rowOf('platform.enforced').textContent()).toContain(`${app.body.app.id} (web)`)
+    expect(await rowOf('platform.enforced').textContent()).toContain('Shop (web)')
     // The filter is in the address: a reload keeps it.
     expect(new URL(page.url()).searchParams.get('action')).toBe('platform.enforced')
     await shoot('audit-log')

@@ -83,7 +83,7 @@ function showValue(created: HTMLElement, token: ApiToken & { value: string }): v
   const input = h('input', { type: 'text', readonly: true, value: token.value, class: 'mono', spellcheck: 'false' })
   created.replaceChildren(h('div', { class: 'panel', role: 'group', 'aria-label': 'New token value' },
     h('p', { role: 'status' }, `Token "${token.name}" is created. Copy its value now: it is shown only this once.`),
-    h('div', { class: 'secret-row' }, field('Token value', input), copyButton(() => input.value, 'Token value'))))
+    h('div', { class: 'value-row' }, field('Token value', input), copyButton(() => input.value, 'Token value'))))
   input.focus()
   input.select()
 }

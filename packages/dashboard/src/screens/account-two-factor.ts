@@ -38,7 +38,7 @@ function setUp(me: Me, secret: string, otpauthUrl: string): HTMLElement {
   const box = h('div', {},
     h('p', {}, 'Scan this QR code with your authenticator app, or type the secret into it. Then enter the 6-digit code it shows.'),
     qrCode(otpauthUrl, 'QR code for your authenticator app'),
-    h('div', { class: 'secret-row' }, field('Secret', secretInput, 'The same secret as the QR code, for typing in.'), copyButton(() => secretInput.value, 'Secret')),
+    h('div', { class: 'value-row' }, field('Secret', secretInput), copyButton(() => secretInput.value, 'Secret')),
     h('form', {
       onsubmit: (event: Event) => {
         event.preventDefault()

@@ -49,7 +49,7 @@ export async function renderAuditLog(main: HTMLElement): Promise<void> {
     download.setAttribute('href', `/admin/v1/audit-log?${csv}`)
     results.replaceChildren(h('p', { class: 'hint' }, 'Loading the audit log…'))
     more.replaceChildren()
-    await loadPage(q, null, results, more, q.size > 0)
+    await loadPage(q, null, results, more, q.size > 0, names)
   }
 
   main.replaceChildren(
@@ -83,14 +83,17 @@ export async function renderAuditLog(main: HTMLElement): Promise<void> {
     results,
     more,
   )
-  await fillApps(app, params.get('app_id'))
+  const names = await fillApps(app, params.get('app_id'))
   await load()
 }
 
-async function fillApps(select: HTMLSelectElement, chosen: string | null): Promise<void> {
+/** Fills the App filter; answers each app's name by id, for the table. */
+async function fillApps(select: HTMLSelectElement, chosen: string | null): Promise<ReadonlyMap<string, string>> {
+  const names = new Map<string, string>()
   try {
     const { apps } = await api<{ apps: App[] }>('GET', '/admin/v1/apps?limit=100')
     select.append(...apps.map((a) => h('option', { value: a.id }, `${a.name} (${a.environment})`)))
+    for (const a of apps) names.set(a.id, a.name)
   } catch {
     // The filter still works without names: the log itself says what went wrong, if anything.
   }
@@ -98,25 +101,33 @@ async function fillApps(select: HTMLSelectElement, chosen: string | null): Promi
     if (![...select.options].some((o) => o.value === chosen)) select.append(h('option', { value: chosen }, chosen))
     select.value = chosen
   }
+  return names
 }
 
-async function loadPage(q: URLSearchParams, cursor: string | null, results: HTMLElement, more: HTMLElement, filtered: boolean): Promise<void> {
+async function loadPage(q: URLSearchParams, cursor: string | null, results: HTMLElement, more: HTMLElement, filtered: boolean, names: ReadonlyMap<string, string>): Promise<void> {
   const page = new URLSearchParams(q)
   page.set('limit', '50')
   if (cursor !== null) page.set('cursor', cursor)
   try {
     const res = await api<{ events: AuditEvent[]; next_cursor: string | null }>('GET', `/admin/v1/audit-log?${page}`)
-    const rows = res.events.map((e) => [when(e.at), who(e), what(e), e.app_id === null ? '—' : e.platform === null ? e.app_id : `${e.app_id} (${e.platform})`, change(e.details)])
+    const rows = res.events.map((e) => [when(e.at), who(e), what(e), appOf(e, names), change(e.details)])
     const empty = filtered ? 'No event matches these filters. Clear them or choose an earlier day.' : 'No event yet: creating an app, enforcing a platform or inviting a teammate is recorded here.'
     if (cursor === null) results.replaceChildren(peopleTable('Audit events, newest first', HEADERS, rows, empty))
     else results.querySelector('tbody')?.append(...peopleTable('', HEADERS, rows, '').querySelectorAll('tbody tr'))
     more.replaceChildren(res.next_cursor === null ? '' : h('button', {
       type: 'button',
-      onclick: () => void loadPage(q, res.next_cursor, results, more, filtered),
+      onclick: () => void loadPage(q, res.next_cursor, results, more, filtered, names),
     }, 'Show older events'))
   } catch (error) {
     results.replaceChildren(alertBox(errorText(error)))
   }
+}
+
+/** The app by name (its id in the title: a deleted app keeps only its id), and the platform. */
+function appOf(e: AuditEvent, names: ReadonlyMap<string, string>): Node | string {
+  if (e.app_id === null) return '—'
+  const name = names.get(e.app_id)
+  return h('span', { title: e.app_id }, name ?? e.app_id, e.platform === null ? null : ` (${e.platform})`)
 }
 
 function who(e: AuditEvent): Node {

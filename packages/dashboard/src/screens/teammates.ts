@@ -142,6 +142,6 @@ function showInvite(invited: HTMLElement, teammate: TeammateRow, url: string): v
   invited.replaceChildren(h('section', { class: 'panel', 'aria-labelledby': headingId },
     h('h2', { id: headingId, tabindex: '-1' }, `Invite link for ${teammate.email}`),
     h('p', {}, 'Send this link to them yourself (Verity sends no email). It works once, for 72 hours; they choose their password there.'),
-    h('div', { class: 'secret-row' }, field('Invite link', input), copyButton(() => input.value, 'Invite link'))))
+    h('div', { class: 'value-row' }, field('Invite link', input), copyButton(() => input.value, 'Invite link'))))
   invited.querySelector<HTMLElement>('h2')?.focus()
 }
