@@ -6,6 +6,9 @@ import { renderAcceptInvite } from './screens/accept-invite.js'
 import { renderApps } from './screens/apps.js'
 import { renderAppPage } from './screens/app-page.js'
 import { renderNotYet } from './screens/not-yet.js'
+import { renderAuditLog } from './screens/audit-log.js'
+import { renderTeammates } from './screens/teammates.js'
+import { renderAccount } from './screens/account.js'
 import { link, navigate, onNavigate } from './router.js'
 
 const root = document.getElementById('app')!
@@ -84,6 +87,9 @@ async function render(): Promise<void> {
   const appMatch = /^\/apps\/([^/]+)$/.exec(path)
   if (path === '/apps') await renderApps(main)
   else if (appMatch) await renderAppPage(main, decodeURIComponent(appMatch[1]!))
+  else if (path === '/audit-log') await renderAuditLog(main)
+  else if (path === '/teammates') await renderTeammates(main, teammate!)
+  else if (path === '/account') await renderAccount(main, teammate!)
   else {
     const item = NAV.find(([, to]) => to === path)
     renderNotYet(main, item ? item[0] : 'Page not found', item !== undefined)

@@ -21,8 +21,8 @@ describe.each(BACKENDS)('teammates across instances and the CLI (%s)', (backend)
   let a: TestServer
   let b: TestServer
   let cliEnv: Record<string, string>
-  const cli = async (args: string[], input?: string) => {
-    const res = await runVerity([...args, '--json'], { env: cliEnv, ...(input !== undefined && { input }) })
+  const cli = async (args: string[], input?: string, env: Record<string, string> = {}) => {
+    const res = await runVerity([...args, '--json'], { env: { ...cliEnv, ...env }, ...(input !== undefined && { input }) })
     return { ...res, doc: res.stdout ? JSON.parse(res.stdout) : null }
   }
 
@@ -38,7 +38,8 @@ describe.each(BACKENDS)('teammates across instances and the CLI (%s)', (backend)
   })
 
   it('the first owner comes from `teammates add --password-stdin`; an invite needs a public URL', async () => {
-    const added = await cli(['teammates', 'add', '--email', 'first@example.com', '--role', 'owner'], undefined)
+    // Listening beyond loopback, the CLI cannot know the address people use: it asks for one.
+    const added = await cli(['teammates', 'add', '--email', 'first@example.com', '--role', 'owner'], undefined, { HOST: '0.0.0.0' })
     expect(added.code).toBe(2)
     expect(added.doc.error.message).toMatch(/--public-url/)
     const weak = await cli(['teammates', 'add', '--email', 'first@example.com', '--role', 'owner', '--password-stdin'], 'password1234\n')
@@ -59,6 +60,18 @@ describe.each(BACKENDS)('teammates across instances and the CLI (%s)', (backend)
       ['first@example.com', 'owner', true],
       ['second@example.com', 'admin', true],
     ])
+  })
+
+  it('without a public URL, an invite link points where `verity serve` listens on loopback (after npm start)', async () => {
+    const byDefault = await cli(['teammates', 'add', '--email', 'local@example.com', '--role', 'agent'])
+    expect(byDefault.code).toBe(0)
+    expect(byDefault.doc.invite_url).toMatch(/^http:\/\/127\.0\.0\.1:8080\/#invite=vin_[\w-]{43}$/)
+    const otherPort = await cli(['teammates', 'add', '--email', 'local2@example.com', '--role', 'agent'], undefined, { HOST: 'localhost', PORT: '9090' })
+    expect(otherPort.doc.invite_url).toMatch(/^http:\/\/localhost:9090\/#invite=/)
+    const badPort = await cli(['teammates', 'add', '--email', 'local3@example.com', '--role', 'agent'], undefined, { PORT: 'eighty' })
+    expect(badPort.code).toBe(3)
+    expect(badPort.doc.error).toMatchObject({ code: 'configuration', message: expect.stringMatching(/PORT/) })
+    for (const email of ['local@example.com', 'local2@example.com']) expect((await cli(['teammates', 'remove', email])).code).toBe(0)
   })
 
   it('the last owner rule holds in the CLI too (exit 3, last_owner)', async () => {

@@ -222,6 +222,20 @@ export function parsePublicUrl(flag: string | undefined, env: Env): string | nul
   return url.href.replace(/\/$/, '')
 }
 
+/**
+ * Where a link made by the CLI points when no public URL is set: the address `verity serve` listens
+ * at with the same HOST and PORT, when that is loopback (a browser on this machine reaches it, as
+ * after `npm start`). Any other host may not be how people reach Verity, so it is not guessed.
+ */
+export function localPublicUrl(env: Env): string | null {
+  const port = integer(pick(undefined, null, env, 'PORT'), 8080, 0, 65535, 'port', '--port', 'PORT')
+  const host = pick(undefined, null, env, 'HOST')?.value ?? '127.0.0.1'
+  if (port === 0) return null
+  if (/^127(\.\d{1,3}){3}$/.test(host) || host === 'localhost') return `http://${host}:${port}`
+  if (host === '::1' || host === '[::1]') return `http://[::1]:${port}`
+  return null
+}
+
 export function parseTeammateSettings(flags: ConfigFlags, env: Env): TeammateSettings {
   const setting = (envName: string, name: string, fallback: number, min: number, max: number): number =>
     integer(pick(undefined, null, env, envName), fallback, min, max, name, null, envName)

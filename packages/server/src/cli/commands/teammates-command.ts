@@ -1,5 +1,5 @@
 import { Command, InvalidArgumentError } from 'commander'
-import { parsePublicUrl, parseTeammateSettings } from '../../config/server-config.js'
+import { localPublicUrl, parsePublicUrl, parseTeammateSettings } from '../../config/server-config.js'
 import { PasswordHasher } from '../../teammates/password-hasher.js'
 import { isRole, ROLES, type Role } from '../../authorization/roles.js'
 import { TeammateDirectory } from '../../teammates/teammate-directory.js'
@@ -38,7 +38,7 @@ export function teammatesCommand(io: CliIo): Command {
       .requiredOption('--role <role>', 'owner, admin or agent', parseRole)
       .option('--name <name>', 'a name people recognise')
       .option('--password-stdin', 'read the password (12+ characters, not a common one) from stdin instead of making an invite')
-      .option('--public-url <url>', 'where people reach this Verity, for the invite link [env VERITY_PUBLIC_URL]'),
+      .option('--public-url <url>', 'where people reach this Verity, for the invite link [env VERITY_PUBLIC_URL; default http://127.0.0.1:8080, or HOST and PORT when HOST is loopback]'),
   ).action(async (opts: Options & { email: string; role: Role; name?: string; passwordStdin?: boolean; publicUrl?: string }) => {
     if (opts.passwordStdin) {
       if (!io.readStdin) throw usageError('--password-stdin needs a standard input.')
@@ -51,7 +51,7 @@ export function teammatesCommand(io: CliIo): Command {
       })
       return
     }
-    const publicUrl = parsePublicUrl(opts.publicUrl, io.env)
+    const publicUrl = parsePublicUrl(opts.publicUrl, io.env) ?? localPublicUrl(io.env)
     if (!publicUrl) throw usageError('An invite link needs the address people reach Verity at: --public-url https://verity.example.com (or VERITY_PUBLIC_URL). Or set the password directly with --password-stdin.')
     await directory(io, opts, async (dir, actor) => {
       const { teammate, inviteUrl } = await dir.invite({ email: opts.email, name: opts.name ?? null, role: opts.role }, publicUrl, { actor })
