@@ -27,6 +27,7 @@ const EXPECTED: Record<string, readonly Role[]> = {
   'GET /admin/v1/audit-log': OWNER_ADMIN,
   'GET /admin/v1/apps/{app_id}/platforms/{platform}/rollout': OWNER_ADMIN,
   'GET /admin/v1/apps/{app_id}/failures': OWNER_ADMIN,
+  'POST /admin/v1/apps/{app_id}/platforms/{platform}/test-proof': OWNER_ADMIN,
   'GET /admin/v1/apps/{app_id}/conversations': ALL,
   'POST /admin/v1/apps/{app_id}/conversations/{conversation_id}/messages': ALL,
   'GET /admin/v1/teammates': OWNER_ADMIN,

@@ -27,6 +27,8 @@ import { WebhookWorker } from '../webhooks/webhook-worker.js'
 import { Alerts } from '../services/alerts.js'
 import { AlertRepository } from '../storage/alert-repository.js'
 import { adminAlertRoutes } from '../http/routes/admin-alert-routes.js'
+import { adminProofTestRoutes } from '../http/routes/admin-proof-test-routes.js'
+import { ProofTester } from '../services/proof-tester.js'
 import { adminRolloutRoutes } from '../http/routes/admin-rollout-routes.js'
 import { adminUserRoutes } from '../http/routes/admin-user-routes.js'
 import { RetentionPruner } from '../services/retention.js'
@@ -319,6 +321,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     ...adminPublicKeyRoutes(publicKeys),
     ...adminWebhookRoutes(webhooks),
     ...adminAlertRoutes(alerts),
+    ...adminProofTestRoutes(new ProofTester({ cache, budgetFor: (appId) => budget.forApp(appId) })),
     ...messengerProfileRoutes(profiles),
     ...messengerConversationRoutes(conversations, new RateWindow({ rate: limits.sessionWriteRate })),
     ...messengerEventRoutes(eventStreams),
