@@ -55,7 +55,7 @@ export function dailyChart(days: readonly DailyCounts[]): HTMLElement {
     h('p', { id: summaryId, class: 'hint' }, dailySummary(days)),
     h('details', {},
       h('summary', {}, 'Values by day'),
-      h('div', { class: 'table-wrap' },
+      h('div', { class: 'chart-table' },
         h('table', {},
           h('caption', {}, 'Users by day and outcome'),
           h('thead', {}, h('tr', {}, ['Date', 'Users', 'Verified', 'Missing', 'Invalid'].map((c) => h('th', { scope: 'col' }, c)))),

@@ -68,7 +68,7 @@ describe.each(BACKENDS)('the platform tools of an app, in a real browser (%s)', 
     // The default: the @verity/node call, then the SDK call.
     await web.getByText("userHash(process.env.VERITY_WEB_SECRET!, identity)", { exact: false }).waitFor()
     await web.getByText('await messenger.login({ userId, email, userHash })', { exact: false }).waitFor()
-    await browser.shoot('app-code-empty')
+    await browser.shoot('app-code-empty', web)
 
     // The Python file exactly as docs/snippets has it, and its command with the variable.
     await language.selectOption('Python')
@@ -94,7 +94,7 @@ describe.each(BACKENDS)('the platform tools of an app, in a real browser (%s)', 
     await tester.getByLabel('User hash').fill(hmacHex(app.secrets.web, 'u-9'))
     await tester.getByRole('button', { name: 'Test' }).click()
     await tester.getByText('Verified', { exact: true }).waitFor()
-    await browser.shoot('app-tester-verified')
+    await browser.shoot('app-tester-verified', tester)
 
     await tester.getByLabel('User hash').fill(hmacHex(app.secrets.ios, 'u-9'))
     await tester.getByRole('button', { name: 'Test' }).click()
@@ -104,7 +104,7 @@ describe.each(BACKENDS)('the platform tools of an app, in a real browser (%s)', 
     await tester.getByLabel('User hash').fill(hmacHex(app.secrets.web, 'u-9\n'))
     await tester.getByRole('button', { name: 'Test' }).click()
     await tester.getByText('Not verified: identifier_whitespace').waitFor()
-    await browser.shoot('app-tester-diagnosis')
+    await browser.shoot('app-tester-diagnosis', tester)
 
     // An identity token beside a user id: refused in words with the API's code.
     await tester.getByLabel('User hash').fill('')
@@ -138,7 +138,7 @@ describe.each(BACKENDS)('the platform tools of an app, in a real browser (%s)', 
     await first.getByRole('button', { name: 'Copy' }).click()
     await expect.poll(() => first.getByRole('status').textContent()).toBe('Web secret copied.')
     expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(app.secrets.web)
-    await browser.shoot('app-secrets')
+    await browser.shoot('app-secrets', secrets)
 
     // Rotate: a second secret, shown with its value; the first keeps working.
     await secrets.getByRole('button', { name: 'Rotate' }).click()

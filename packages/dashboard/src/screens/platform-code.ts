@@ -2,6 +2,7 @@ import { SNIPPETS, type Snippet } from 'verity:snippets'
 import { PLATFORM_LABELS, type PlatformName } from '../api.js'
 import { copyButton } from '../copy-button.js'
 import { field, h } from '../dom.js'
+import { withCode } from '../code-text.js'
 
 const NODE_SDK = '@verity/node'
 const MESSENGER_SDK = 'Messenger SDK (@verity/messenger)'
@@ -52,7 +53,7 @@ function snippetBlocks(snippet: Snippet, platform: PlatformName): HTMLElement[] 
     ...snippet.files.map((f) => codeBlock(f.code, 'Code', `docs/snippets/${f.path}`)),
     h('p', {}, `It takes the secret as its first argument: pass it from the environment variable ${variable} of your server, never write it in the code.`),
     codeBlock(run, 'Command', 'Run'),
-    h('p', { class: 'hint' }, `Pitfalls: ${snippet.pitfalls.replaceAll('`', '')}`),
+    h('p', { class: 'hint' }, 'Pitfalls: ', ...withCode(snippet.pitfalls)),
   ]
 }
 

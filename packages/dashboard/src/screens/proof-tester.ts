@@ -1,6 +1,7 @@
 import { api, ApiError, PLATFORM_LABELS, type PlatformName } from '../api.js'
 import { alertBox, field, h } from '../dom.js'
 import type { ProofTestResult } from '../platform-types.js'
+import { withCode } from '../code-text.js'
 
 /**
  * "Test a user hash": the server checks the proof as the messenger call would and, when it fails,
@@ -51,9 +52,9 @@ export function proofTesterPanel(appId: string, platform: PlatformName): HTMLEle
 }
 
 function showVerdict(result: ProofTestResult): HTMLElement[] {
-  if (result.verified) return [h('p', { class: 'verdict-ok' }, 'Verified'), h('p', {}, result.advice)]
+  if (result.verified) return [h('p', { class: 'verdict-ok' }, 'Verified'), h('p', {}, ...withCode(result.advice))]
   return [
     h('p', { class: 'verdict-bad' }, 'Not verified', result.diagnosis ? ': ' : '', result.diagnosis ? h('code', {}, result.diagnosis) : null),
-    h('p', {}, result.advice),
+    h('p', {}, ...withCode(result.advice)),
   ]
 }

@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { chromium, type BrowserContext, type Page } from 'playwright-core'
+import { chromium, type BrowserContext, type Locator, type Page } from 'playwright-core'
 import { StaticSite } from '../../src/http/static-site.js'
 import type { TestServer } from './test-server.js'
 import { GOOD_PASSWORD } from './teammates.js'
@@ -20,8 +20,8 @@ export interface DashboardBrowser {
   readonly requested: string[]
   /** Page errors and console errors. */
   readonly problems: string[]
-  /** A screenshot of the page as a test artifact, named `${name}.png`. */
-  shoot(name: string, fullPage?: boolean): Promise<void>
+  /** A screenshot as a test artifact, named `${name}.png`: the viewport, the full page, or one element. */
+  shoot(name: string, what?: boolean | Locator): Promise<void>
   /** Signs in through the sign-in screen and waits for the Apps screen. */
   signIn(email: string, password?: string): Promise<void>
   close(): Promise<void>
@@ -49,8 +49,11 @@ export async function openDashboardBrowser(server: TestServer, options: { screen
     page,
     requested,
     problems,
-    async shoot(name, fullPage = false) {
-      if (options.screenshots) await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage })
+    async shoot(name, what = false) {
+      if (!options.screenshots) return
+      const path = join(SCREENSHOTS, `${name}.png`)
+      if (typeof what === 'boolean') await page.screenshot({ path, fullPage: what })
+      else await what.screenshot({ path })
     },
     async signIn(email, password = GOOD_PASSWORD) {
       await page.goto(`${server.url}/`)
