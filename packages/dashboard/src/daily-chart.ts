@@ -48,16 +48,17 @@ export function dailyChart(days: readonly DailyCounts[]): HTMLElement {
   const first = days[0]?.date ?? ''
   const last = days[days.length - 1]?.date ?? ''
   return h('figure', { class: 'chart' },
-    h('figcaption', {}, 'Verified users by day', h('span', { class: 'hint' }, ` (last ${days.length} days, UTC; up to ${max} ${max === 1 ? 'user' : 'users'} a day)`)),
+    h('figcaption', {}, 'Verified users by day'),
     h('div', { class: 'chart-box' }, picture),
-    h('div', { class: 'chart-axis hint', 'aria-hidden': 'true' }, h('span', {}, first), h('span', {}, last)),
+    h('div', { class: 'chart-axis hint', 'aria-hidden': 'true' }, h('span', {}, first), h('span', {}, `up to ${max} a day`), h('span', {}, last)),
     h('ul', { class: 'legend' }, PARTS.map(([key, label]) => h('li', {}, h('span', { class: `swatch bar-${key}` }), label))),
-    h('p', { id: summaryId, class: 'hint' }, dailySummary(days)),
+    // In the closed details too: a description may name hidden text, so screen readers still hear it.
     h('details', {},
       h('summary', {}, 'Values by day'),
+      h('p', { id: summaryId, class: 'hint' }, dailySummary(days)),
       h('div', { class: 'chart-table' },
         h('table', {},
-          h('caption', {}, 'Users by day and outcome'),
+          h('caption', {}, `Users by UTC day and outcome, last ${days.length} days`),
           h('thead', {}, h('tr', {}, ['Date', 'Users', 'Verified', 'Missing', 'Invalid'].map((c) => h('th', { scope: 'col' }, c)))),
           h('tbody', {}, days.map((d) => h('tr', {}, h('th', { scope: 'row' }, d.date), [d.users, d.verified, d.missing, d.invalid].map((n) => h('td', {}, String(n))))))))))
 }
