@@ -16,11 +16,21 @@ const DOCS = fileURLToPath(new URL('../../../docs/', import.meta.url))
 /** The languages of docs/snippets.md's table, read here on their own, not through the build. */
 const LANGUAGES = [...readFileSync(`${DOCS}snippets.md`, 'utf8').matchAll(/^\| ([^|]+?) \| \[`/gm)].map((m) => m[1]!)
 
-/** Opens one of a region's tools ("Secrets", "Test a user hash", "Code") if it is closed. */
+/** Opens one of a region's tools ("Secrets", "Test a user hash", "Code") with the keyboard, if it is closed. */
 async function openTool(region: Locator, name: string): Promise<Locator> {
   const details = region.locator('details.tool-box', { has: region.page().locator('summary', { hasText: name }) })
-  if ((await details.getAttribute('open')) === null) await details.locator('summary').click()
+  if ((await details.getAttribute('open')) === null) {
+    await details.locator('summary').focus()
+    await region.page().keyboard.press('Enter')
+  }
   return details
+}
+
+/** Each chart's box is exactly the height kept for it while loading: the page below it does not move. */
+async function chartSlotsKeepTheirHeight(page: Page): Promise<void> {
+  const slots = await page.evaluate(() => [...document.querySelectorAll('.chart-slot')].map((s) => [s.getBoundingClientRect().height, parseFloat(getComputedStyle(s).minHeight)]))
+  expect(slots).toHaveLength(3)
+  for (const [height, reserved] of slots) expect(height).toBe(reserved)
 }
 
 async function confirmPassword(page: Page): Promise<void> {
@@ -35,6 +45,8 @@ describe.each(BACKENDS)('the platform tools of an app, in a real browser (%s)', 
   let browser: DashboardBrowser
   let page: Page
   let app: Awaited<ReturnType<TestServer['createApp']>>
+  /** The UTC day of the one verified attempt (the chart's test looks for it). */
+  let provenOn = ''
 
   const openApp = async (): Promise<void> => {
     await page.goto(`${server.url}/apps/${app.appId}`)
@@ -122,6 +134,7 @@ describe.each(BACKENDS)('the platform tools of an app, in a real browser (%s)', 
     // The web secret verifies one user this week.
     const proven = await server.request('POST', '/v1/messenger/auth', { body: { app_id: app.appId, platform: 'web', user_id: 'u-1', app_version: '2.0.0', user_hash: hmacHex(app.secrets.web, 'u-1') } })
     expect(proven.body.user.verified).toBe(true)
+    provenOn = new Date().toISOString().slice(0, 10)
     await within(5_000, 'the attempt reaches the rollout', async () => (await server.admin('GET', `/admin/v1/apps/${app.appId}/platforms/web/rollout`)).body.secrets[0]?.users === 1)
 
     await openApp()
@@ -170,6 +183,28 @@ describe.each(BACKENDS)('the platform tools of an app, in a real browser (%s)', 
     await page.keyboard.press('Escape')
   })
 
+  it('draws the chart "Verified users by day" over 30 days, with its values, in the space kept for it', async () => {
+    await openApp()
+    const web = region('Web')
+    const chart = web.getByRole('img', { name: 'Verified users by day' })
+    await chart.waitFor()
+    // The same numbers in words and in a table, for whoever does not see the bars.
+    const values = web.locator('figure.chart details')
+    await values.locator('summary').click()
+    expect(await values.getByRole('row').count()).toBe(31)
+    const day = values.getByRole('row', { name: new RegExp(`^${provenOn}`) })
+    expect(await day.getByRole('cell').allTextContents()).toEqual(['1', '1', '0', '0'])
+    const described = await chart.getAttribute('aria-describedby')
+    expect(await page.locator(`#${described}`).textContent()).toContain('the most verified users in a day were 1')
+    // The iOS chart: a month without users says so.
+    const iosChart = region('iOS').getByRole('img', { name: 'Verified users by day' })
+    await iosChart.waitFor()
+    expect(await page.locator(`#${await iosChart.getAttribute('aria-describedby')}`).textContent()).toMatch(/^No user was seen from \d{4}-\d\d-\d\d to \d{4}-\d\d-\d\d\.$/)
+    await browser.shoot('app-chart', web.locator('figure.chart'))
+    await values.locator('summary').click()
+    await chartSlotsKeepTheirHeight(page)
+  })
+
   it('fits a phone-sized screen with the tools open', async () => {
     await page.setViewportSize({ width: 390, height: 844 })
     await openApp()
@@ -180,6 +215,8 @@ describe.each(BACKENDS)('the platform tools of an app, in a real browser (%s)', 
     await openTool(web, 'Code')
     await web.getByLabel('Language').waitFor()
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390)
+    await web.getByRole('img', { name: 'Verified users by day' }).waitFor()
+    await chartSlotsKeepTheirHeight(page)
     await browser.shoot('app-tools-phone', true)
     await page.setViewportSize({ width: 1200, height: 900 })
   })
