@@ -1,7 +1,6 @@
 // The platform tools on an app's page (secrets, the proof tester, code, the 30-day chart), in a
 // real browser by accessible names, against a real server on each backend.
 import { readFileSync } from 'node:fs'
-import { createHmac } from 'node:crypto'
 import { fileURLToPath } from 'node:url'
 import type { Locator, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
