@@ -5,11 +5,26 @@ import { build } from 'esbuild'
 import { rmSync, mkdirSync, writeFileSync } from 'node:fs'
 import { basename, dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { snippetsFromDocs } from './snippets-from-docs.mjs'
+import { BUDGET_BYTES, describeSize, firstVisitSize } from './first-visit-size.mjs'
 
 const here = dirname(fileURLToPath(import.meta.url))
 const out = join(here, 'dist')
 rmSync(out, { recursive: true, force: true })
 mkdirSync(out, { recursive: true })
+
+/** `import { SNIPPETS } from 'verity:snippets'`: docs/snippets, read now and bundled as data. */
+const snippetsModule = {
+  name: 'verity-snippets',
+  setup(b) {
+    b.onResolve({ filter: /^verity:snippets$/ }, () => ({ path: 'snippets', namespace: 'verity' }))
+    b.onLoad({ filter: /.*/, namespace: 'verity' }, () => ({
+      contents: `export const SNIPPETS = ${JSON.stringify(snippetsFromDocs(join(here, '../../docs')))}`,
+      loader: 'js',
+      watchFiles: [join(here, '../../docs/snippets.md')],
+    }))
+  },
+}
 
 const result = await build({
   entryPoints: [join(here, 'src/main.ts')],
@@ -21,6 +36,7 @@ const result = await build({
   entryNames: '[name]-[hash]',
   assetNames: '[name]-[hash]',
   metafile: true,
+  plugins: [snippetsModule],
   logLevel: 'warning',
 })
 
@@ -50,3 +66,6 @@ writeFileSync(
 `,
 )
 console.log(`dashboard: dist/index.html, assets/${script}, assets/${style}`)
+const size = firstVisitSize(out)
+console.log(`dashboard: ${describeSize(size)}`)
+if (size.total > BUDGET_BYTES) throw new Error(`dashboard build: the first visit loads ${size.total} bytes gzipped, over the budget of ${BUDGET_BYTES}`)

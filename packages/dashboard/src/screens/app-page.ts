@@ -3,6 +3,8 @@ import { alertBox, field, h, uid } from '../dom.js'
 import { openDialog } from '../dialog.js'
 import { withConfirmation } from '../confirmation.js'
 import { link } from '../router.js'
+import { dailySection } from './daily-section.js'
+import { platformTools } from './platform-tools.js'
 
 /** One app: a region per platform with its state, 7-day counts, versions table and enforcement. */
 export async function renderAppPage(main: HTMLElement, appId: string): Promise<void> {
@@ -45,8 +47,10 @@ async function drawPlatform(region: HTMLElement, appId: string, platform: Platfo
     problem,
     rollout ? totals(rollout) : null,
     rollout ? versionsTable(rollout, label) : null,
+    dailySection(appId, platform),
     h('div', { class: 'actions' }, action),
     status,
+    platformTools(appId, platform, rollout?.totals.users === 0),
   ))
 }
 

@@ -13,6 +13,7 @@ const EXPECTED: Record<AdminAction, readonly string[]> = {
   'secrets.revoke': ['owner', 'admin'],
   'keys.manage': ['owner', 'admin'],
   'rollout.read': ['owner', 'admin'],
+  'proofs.test': ['owner', 'admin'],
   'failures.read': ['owner', 'admin'],
   'alerts.read': ['owner', 'admin'],
   'audit.read': ['owner', 'admin'],

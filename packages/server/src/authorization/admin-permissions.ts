@@ -17,6 +17,8 @@ export const ADMIN_ACTIONS = [
   /** Registering or removing a customer-held public key (it decides who is verified). */
   'keys.manage',
   'rollout.read',
+  /** Testing a user hash or identity token (never shows a secret; records nothing). */
+  'proofs.test',
   'failures.read',
   /** Failure spikes and exposed secrets. */
   'alerts.read',

@@ -2,7 +2,7 @@ import type { AppRuntime } from '../config-cache/app-runtime.js'
 import type { ConfigCache } from '../config-cache/config-cache.js'
 import type { DeviceIds } from '../crypto/device-ids.js'
 import { VerityError } from '../errors/verity-error.js'
-import { checkProof, type Proof, type ProofOutcome } from '../verification/check-proof.js'
+import { checkProof, proofOf, type Proof, type ProofOutcome } from '../verification/check-proof.js'
 import { decideSession, type Trust } from '../verification/decide-session.js'
 import { failureLimitKey, type FailureLimit } from '../limits/failure-limit.js'
 import { clientKey } from '../limits/client-key.js'
@@ -107,12 +107,7 @@ export class MessengerAuth {
     if (exposed) this.#refuseExposed(request, app.id, exposed, now)
 
     const claimed: ClaimedIdentity = { userId: request.user_id ?? null, email: request.email ?? null }
-    const proof: Proof | null =
-      request.user_hash !== undefined
-        ? { type: 'user_hash', value: request.user_hash }
-        : request.identity_token !== undefined
-          ? { type: 'identity_token', value: request.identity_token }
-          : null
+    const proof = proofOf(request)
     const outcome = checkProof(claimed, proof, platform.active, now, platform.publicKeys)
     // A kid no key has may be a key the customer just added to their JWKS: one bounded fetch (at
     // most once a minute per URL, shared by every request that waits), then the token once more.

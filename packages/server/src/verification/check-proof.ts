@@ -8,6 +8,13 @@ export type Proof =
   | { readonly type: 'user_hash'; readonly value: string }
   | { readonly type: 'identity_token'; readonly value: string }
 
+/** The proof a request carries in its `user_hash` or `identity_token` field (callers refuse both at once). */
+export function proofOf(fields: { readonly user_hash?: string | undefined; readonly identity_token?: string | undefined }): Proof | null {
+  if (fields.user_hash !== undefined) return { type: 'user_hash', value: fields.user_hash }
+  if (fields.identity_token !== undefined) return { type: 'identity_token', value: fields.identity_token }
+  return null
+}
+
 export type ProofOutcome =
   | { readonly kind: 'anonymous' }
   | {
