@@ -34,6 +34,8 @@ export async function renderInbox(main: HTMLElement, teammate: Teammate): Promis
   const appNames = new Map<string, string>()
   const conversations = new Map<string, Conversation>()
   let open: { conversation: Conversation; messages: HTMLElement } | null = null
+  /** Conversations with a message that arrived while another one was open. */
+  const unread = new Set<string>()
 
   main.replaceChildren(
     h('h1', {}, 'Inbox'),
@@ -42,15 +44,16 @@ export async function renderInbox(main: HTMLElement, teammate: Teammate): Promis
     h('div', { class: 'inbox' }, h('div', {}, listStatus, list), pane),
   )
 
-  const item = (c: Conversation, unread = false): HTMLElement => {
+  const item = (c: Conversation): HTMLElement => {
     const app = appNames.get(c.app_id)
-    return h('li', { 'data-id': c.id, class: unread ? 'unread' : undefined },
+    const isNew = unread.has(c.id)
+    return h('li', { 'data-id': c.id, class: isNew ? 'unread' : undefined },
       h('button', { type: 'button', class: 'conversation-item', 'aria-current': open?.conversation.id === c.id ? 'true' : undefined, onclick: () => void show(c) },
-        h('span', { class: 'who' }, who(c)), ' ',
+        h('span', { class: 'person' }, who(c)), ' ',
         h('span', { class: `badge ${c.trust}` }, BADGES[c.trust]), ' ',
         h('span', { class: 'tag' }, PLATFORM_LABELS[c.platform]),
         app ? h('span', { class: 'hint' }, ` ${app}`) : null,
-        unread ? h('span', { class: 'new' }, ' New message') : null,
+        isNew ? h('span', { class: 'new' }, ' New message') : null,
         h('br'),
         h('span', { class: 'hint' }, utcTime(c.last_message_at))))
   }
@@ -76,6 +79,7 @@ export async function renderInbox(main: HTMLElement, teammate: Teammate): Promis
     const status = h('div')
     const send = h('button', { type: 'submit', class: 'primary' }, 'Send')
     open = { conversation: c, messages }
+    unread.delete(c.id)
     for (const button of list.querySelectorAll('button')) button.removeAttribute('aria-current')
     const li = list.querySelector(`li[data-id="${c.id}"]`)
     li?.classList.remove('unread')
@@ -119,22 +123,17 @@ export async function renderInbox(main: HTMLElement, teammate: Teammate): Promis
         open.messages.append(messageItem(live.message))
       }
       news.replaceChildren(`New message from ${known ? who(known) : 'a new conversation'}.`)
+      if (open?.conversation.id !== live.conversation_id) unread.add(live.conversation_id)
       if (!known) {
-        void loadList().then(() => markUnread(live.conversation_id))
+        void loadList()
         return
       }
       known.last_message_at = live.message.created_at
       list.querySelector(`li[data-id="${known.id}"]`)?.remove()
-      list.prepend(item(known, open?.conversation.id !== known.id))
+      list.prepend(item(known))
     }),
     onLiveReconnect(() => void loadList()),
   ])
-
-  const markUnread = (id: string): void => {
-    const c = conversations.get(id)
-    if (!c || open?.conversation.id === id) return
-    list.querySelector(`li[data-id="${id}"]`)?.replaceWith(item(c, true))
-  }
 
   // Owners and admins see which app each conversation belongs to; agents do not read apps.
   if (teammate.role !== 'agent') {
