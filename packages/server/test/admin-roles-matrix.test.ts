@@ -18,6 +18,7 @@ const EXPECTED: Record<string, readonly Role[]> = {
   'GET /admin/v1/apps/{app_id}/platforms/{platform}/secrets': OWNER_ADMIN,
   'POST /admin/v1/apps/{app_id}/platforms/{platform}/secrets': OWNER_ADMIN,
   'DELETE /admin/v1/apps/{app_id}/platforms/{platform}/secrets/{secret_id}': OWNER_ADMIN,
+  'POST /admin/v1/apps/{app_id}/platforms/{platform}/secrets/{secret_id}/rotate-and-revoke': OWNER_ADMIN,
   'DELETE /admin/v1/apps/{app_id}': OWNER_ADMIN,
   'DELETE /admin/v1/apps/{app_id}/users': OWNER_ADMIN,
   'POST /admin/v1/apps/{app_id}/users/sign-out': OWNER_ADMIN,

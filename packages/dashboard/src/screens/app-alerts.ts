@@ -123,18 +123,22 @@ function rotateControl(alert: Alert, app: App | null, base: string, status: HTML
   return h('div', { class: 'actions' }, button)
 }
 
-/** Rotate first, so the platform always keeps a working secret; then revoke the exposed ones. */
+/**
+ * One server call rotates and revokes the exposed secret together (both or neither); for leaked
+ * proofs, any other earlier secret of the platform is revoked after it.
+ */
 async function rotateAndRevoke(base: string, platform: PlatformName, exposed: string[], status: HTMLElement): Promise<boolean> {
   status.replaceChildren()
   const label = PLATFORM_LABELS[platform]
+  const [first, ...rest] = exposed
   try {
-    const rotated = await withConfirmation(() => api<{ secret: Secret }>('POST', `${base}/platforms/${platform}/secrets`))
+    const rotated = await withConfirmation(() => api<{ secret: Secret }>('POST', `${base}/platforms/${platform}/secrets/${encodeURIComponent(first!)}/rotate-and-revoke`))
     if (rotated === null) return false
     const input = h('input', { type: 'text', readonly: true, value: rotated.secret.value, class: 'mono', spellcheck: 'false' })
     status.replaceChildren(h('div', { class: 'secret-row', role: 'group', 'aria-label': `New ${label} secret` },
       field(`New ${label} secret`, input, 'Put it on your server (an environment variable), never in an app.'),
       copyButton(() => input.value, `New ${label} secret`)))
-    for (const id of exposed) {
+    for (const id of rest) {
       await withConfirmation(() => api('DELETE', `${base}/platforms/${platform}/secrets/${encodeURIComponent(id)}`))
     }
     status.append(h('p', { role: 'status' }, `Revoked ${exposed.join(', ')}.`))

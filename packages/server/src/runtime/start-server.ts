@@ -45,6 +45,7 @@ import { RowFeed } from '../live/row-feed.js'
 import { AdminEventStreams } from '../live/admin-event-streams.js'
 import { adminEventSource, alertEvent, failureEvent, messageEvent } from '../live/admin-event-frames.js'
 import { adminEventRoutes } from '../http/routes/admin-event-routes.js'
+import { adminRotateAndRevokeRoutes } from '../http/routes/admin-rotate-and-revoke-routes.js'
 import { currentRolesOf } from '../http/admin-stream-holder.js'
 import { FailureRepository } from '../storage/failure-repository.js'
 import { Conversations } from '../services/conversations.js'
@@ -338,6 +339,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     ...messengerAuthRoutes(auth, countAuthResults(metrics)),
     ...metricsRoutes(metrics, config.metricsToken),
     ...adminAppRoutes(admin, data.db),
+    ...adminRotateAndRevokeRoutes(admin),
     ...adminPublicKeyRoutes(publicKeys),
     ...adminWebhookRoutes(webhooks),
     ...adminAlertRoutes(alerts),
