@@ -10,6 +10,11 @@ import { renderAuditLog } from './screens/audit-log.js'
 import { renderTeammates } from './screens/teammates.js'
 import { renderAccount } from './screens/account.js'
 import { link, navigate, onNavigate } from './router.js'
+import { renderInbox } from './screens/inbox.js'
+import { renderFailures } from './screens/failures.js'
+import { renderAppAlerts } from './screens/app-alerts.js'
+import { closeLiveEvents } from './live-events.js'
+import { homeOf, mayOpen } from './role-access.js'
 
 const root = document.getElementById('app')!
 let teammate: Teammate | null = null
@@ -30,6 +35,7 @@ function layout(path: string, main: HTMLElement): HTMLElement {
       void api('DELETE', '/admin/v1/session').catch(() => undefined).then(() => {
         teammate = null
         setCsrfToken(null)
+        closeLiveEvents()
         navigate('/')
       })
     },
@@ -38,7 +44,7 @@ function layout(path: string, main: HTMLElement): HTMLElement {
     h('header', { class: 'top' },
       h('span', { class: 'brand' }, 'Verity'),
       h('nav', { 'aria-label': 'Main' },
-        h('ul', {}, NAV.map(([label, to]) => h('li', {}, link(to, label, path === to || path.startsWith(`${to}/`) ? { 'aria-current': 'page' } : {}))))),
+        h('ul', {}, NAV.filter(([, to]) => mayOpen(teammate?.role ?? '', to)).map(([label, to]) => h('li', {}, link(to, label, path === to || path.startsWith(`${to}/`) ? { 'aria-current': 'page' } : {}))))),
       h('span', { class: 'who' }, teammate?.email ?? '', ' ', signOut)),
     main)
 }
@@ -47,7 +53,7 @@ function onSignedIn(then: string): (signedIn: Teammate, csrf: string) => void {
   return (signedIn, csrf) => {
     teammate = signedIn
     setCsrfToken(csrf)
-    navigate(then)
+    navigate(then === '/apps' || !mayOpen(signedIn.role, then) ? homeOf(signedIn.role) : then)
   }
 }
 
@@ -78,15 +84,20 @@ async function render(): Promise<void> {
       return
     }
   }
-  if (path === '/' || path === '/sign-in') {
-    history.replaceState(null, '', '/apps')
+  if (path === '/' || path === '/sign-in' || !mayOpen(teammate.role, path)) {
+    history.replaceState(null, '', homeOf(teammate.role))
     return render()
   }
   const main = h('main', { id: 'main', tabindex: '-1' })
   root.replaceChildren(layout(path, main))
   const appMatch = /^\/apps\/([^/]+)$/.exec(path)
+  const failuresMatch = /^\/apps\/([^/]+)\/failures$/.exec(path)
   if (path === '/apps') await renderApps(main)
-  else if (appMatch) await renderAppPage(main, decodeURIComponent(appMatch[1]!))
+  else if (appMatch) {
+    await renderAppPage(main, decodeURIComponent(appMatch[1]!))
+    await renderAppAlerts(main, decodeURIComponent(appMatch[1]!))
+  } else if (failuresMatch) await renderFailures(main, decodeURIComponent(failuresMatch[1]!))
+  else if (path === '/inbox') await renderInbox(main, teammate)
   else if (path === '/audit-log') await renderAuditLog(main)
   else if (path === '/teammates') await renderTeammates(main, teammate!)
   else if (path === '/account') await renderAccount(main, teammate!)

@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { BACKENDS, startBackendServer } from './support/backends.js'
 import { addTeammate, apiToken, TEST_SCRYPT_ENV } from './support/teammates.js'
-import type { TestServer } from './support/test-server.js'
+import { TEST_ADMIN_KEY, type TestServer } from './support/test-server.js'
 
 type Role = 'owner' | 'admin' | 'agent'
 const ALL: readonly Role[] = ['owner', 'admin', 'agent']
@@ -18,6 +18,7 @@ const EXPECTED: Record<string, readonly Role[]> = {
   'GET /admin/v1/apps/{app_id}/platforms/{platform}/secrets': OWNER_ADMIN,
   'POST /admin/v1/apps/{app_id}/platforms/{platform}/secrets': OWNER_ADMIN,
   'DELETE /admin/v1/apps/{app_id}/platforms/{platform}/secrets/{secret_id}': OWNER_ADMIN,
+  'POST /admin/v1/apps/{app_id}/platforms/{platform}/secrets/{secret_id}/rotate-and-revoke': OWNER_ADMIN,
   'DELETE /admin/v1/apps/{app_id}': OWNER_ADMIN,
   'DELETE /admin/v1/apps/{app_id}/users': OWNER_ADMIN,
   'POST /admin/v1/apps/{app_id}/users/sign-out': OWNER_ADMIN,
@@ -30,6 +31,9 @@ const EXPECTED: Record<string, readonly Role[]> = {
   'GET /admin/v1/apps/{app_id}/failures': OWNER_ADMIN,
   'POST /admin/v1/apps/{app_id}/platforms/{platform}/test-proof': OWNER_ADMIN,
   'GET /admin/v1/apps/{app_id}/conversations': ALL,
+  'GET /admin/v1/apps/{app_id}/conversations/{conversation_id}': ALL,
+  'GET /admin/v1/conversations': ALL,
+  'GET /admin/v1/events': ALL,
   'POST /admin/v1/apps/{app_id}/conversations/{conversation_id}/messages': ALL,
   'GET /admin/v1/teammates': OWNER_ADMIN,
   'POST /admin/v1/webhooks': OWNER_ADMIN,
@@ -82,6 +86,16 @@ describe.each(BACKENDS)('roles × every admin route (%s)', (backend) => {
   })
   afterAll(() => server.close())
 
+  /** One call; a live stream (which never ends by itself) is answered once its headers arrive. */
+  async function call(method: string, url: string, token: string): Promise<{ status: number; body: any }> {
+    if (url !== '/admin/v1/events') return server.request(method, url, { token, ...(method !== 'GET' && method !== 'DELETE' && { body: {} }) })
+    const controller = new AbortController()
+    const res = await fetch(`${server.url}${url}`, { headers: { authorization: `Bearer ${token}` }, signal: controller.signal })
+    const body = res.headers.get('content-type')?.startsWith('text/event-stream') ? undefined : await res.json()
+    controller.abort()
+    return { status: res.status, body }
+  }
+
   it('has a row for every admin route the server serves, and no row for a route it does not', () => {
     expect(routes.map((r) => `${r.method} ${r.path}`).sort()).toEqual(Object.keys(EXPECTED).sort())
   })
@@ -102,7 +116,7 @@ describe.each(BACKENDS)('roles × every admin route (%s)', (backend) => {
     for (const { method, path } of routes) {
       const url = path.replace('{app_id}', appId).replace('{platform}', 'web').replace(/\{\w+\}/g, 'x_unknown')
       for (const role of ALL) {
-        const res = await server.request(method, url, { token: tokens[role], ...(method !== 'GET' && method !== 'DELETE' && { body: {} }) })
+        const res = await call(method, url, tokens[role])
         const allowed = EXPECTED[`${method} ${path}`]!.includes(role)
         const forbidden = res.status === 403 && res.body?.error?.code === 'forbidden'
         expect(forbidden, `${role} ${method} ${path}: ${res.status} ${JSON.stringify(res.body)}`).toBe(!allowed)
@@ -111,7 +125,7 @@ describe.each(BACKENDS)('roles × every admin route (%s)', (backend) => {
         if (role === 'agent') for (const value of Object.values(secrets)) expect(JSON.stringify(res.body ?? '')).not.toContain(value)
       }
       // The bootstrap admin key keeps owner rights, except on the routes of a signed-in teammate.
-      const res = await server.admin(method, url, method !== 'GET' && method !== 'DELETE' ? {} : undefined)
+      const res = await call(method, url, TEST_ADMIN_KEY)
       expect(res.status === 403 && res.body?.error?.code === 'forbidden', `admin key ${method} ${path}`).toBe(EXPECTED[`${method} ${path}`]!.length === 0)
     }
     expect(seen.length).toBeGreaterThan(20)

@@ -14,7 +14,7 @@ import { assertCsrf } from './csrf.js'
 
 /** Who calls an admin route, with which role. */
 export type Principal =
-  | { readonly kind: 'admin_key'; readonly role: 'owner'; readonly name: string }
+  | { readonly kind: 'admin_key'; readonly role: 'owner'; readonly name: string; readonly keyHash: string }
   | { readonly kind: 'token'; readonly role: Role; readonly name: string; readonly teammateId: string; readonly tokenId: string }
   | { readonly kind: 'session'; readonly role: Role; readonly name: string; readonly session: SessionRecord }
 
@@ -49,9 +49,10 @@ export async function authenticateAdminRequest(req: IncomingMessage, client: str
         if (!found) throw unauthorized()
         return { kind: 'token', role: found.role, name: `token:${found.token.id}`, teammateId: found.token.teammateId, tokenId: found.token.id }
       }
-      const actor = value ? deps.cache.adminActor(hashAdminKey(value)) : undefined
+      const keyHash = hashAdminKey(value)
+      const actor = value ? deps.cache.adminActor(keyHash) : undefined
       if (!actor) throw unauthorized()
-      return { kind: 'admin_key', role: 'owner', name: actor }
+      return { kind: 'admin_key', role: 'owner', name: actor, keyHash }
     })
   }
   const cookie = readSessionCookie(req)

@@ -7,7 +7,8 @@ import type { MessageInSpace } from '../storage/conversation-repository.js'
 import type { AccessTokenClaims } from '../tokens/access-token-claims.js'
 import { LiveStream } from './live-stream.js'
 import type { MessageFeed } from './message-feed.js'
-import { StreamSlots, type StreamLimits } from './stream-slots.js'
+import { HEARTBEAT, RETRY_MS, writeStreamHead } from './sse-connection.js'
+import { StreamSlots, tokenKey, type StreamLimits } from './stream-slots.js'
 
 export { MAX_QUEUED_BYTES, REPLAY_LIMIT, REPLAY_PAGE } from './live-stream.js'
 
@@ -15,9 +16,6 @@ export const DEFAULT_MAX_STREAMS = 5_000
 export const HEARTBEAT_MS = 15_000
 /** How often every stream's token is checked again, beside the check on each delivery. */
 export const SWEEP_MS = 1_000
-/** EventSource reconnects after this long when the connection drops. */
-const RETRY_MS = 2_000
-const HEARTBEAT = ':\n\n'
 
 export interface EventStreamsOptions {
   readonly feed: MessageFeed
@@ -89,7 +87,7 @@ export class EventStreams {
     if (this.#closed) throw new VerityError('unavailable', 'The server is shutting down. Reconnect shortly.', { headers: { 'Retry-After': '2' } })
     // A client already gone would never close again: take no place for it.
     if (res.destroyed) return
-    const release = this.#slots.take(session, client)
+    const release = this.#slots.take(tokenKey(session), client)
     const stream = new LiveStream({
       session,
       res,
@@ -106,15 +104,7 @@ export class EventStreams {
       },
     })
     this.#streams.add(stream)
-    res.writeHead(200, {
-      'Content-Type': 'text/event-stream; charset=utf-8',
-      'Cache-Control': 'no-store',
-      Connection: 'keep-alive',
-      'X-Accel-Buffering': 'no',
-      'X-Content-Type-Options': 'nosniff',
-      'X-Request-Id': requestId,
-      'Access-Control-Allow-Origin': '*',
-    })
+    writeStreamHead(res, requestId, { 'Access-Control-Allow-Origin': '*' })
     // A fresh stream gets a resume point at once. Without it, a client whose connection drops
     // before its first message would reconnect with no Last-Event-ID and lose what arrived in
     // between. The point lies a feed look-back before now, so another process's clock skew cannot

@@ -5,19 +5,15 @@ import type { MessageInSpace } from '../storage/conversation-repository.js'
 import type { AccessTokenClaims } from '../tokens/access-token-claims.js'
 import { eventFrame } from './event-frame.js'
 import type { MessageFeed } from './message-feed.js'
+import { MAX_QUEUED_BYTES, SseConnection } from './sse-connection.js'
 
-/** Bytes one stream may have queued (in the socket and waiting behind a replay); past it, the connection is destroyed. */
-export const MAX_QUEUED_BYTES = 256 * 1024
+export { MAX_QUEUED_BYTES } from './sse-connection.js'
 /** A reconnecting client gets at most this many missed messages; it can read the rest per conversation. */
 export const REPLAY_LIMIT = 1_000
 /** The replay reads this many messages at a time, and lets other requests run between reads. */
 export const REPLAY_PAGE = 100
 /** The replay writes only while less than this is queued, so live messages keep the rest of the bound. */
 const REPLAY_HIGH_WATER = 64 * 1024
-/** What chunked encoding adds to each write (size line and CRLFs), counted against the bound. */
-const CHUNK_OVERHEAD = 16
-/** After a graceful end, a client that does not take the last bytes is cut off this much later. */
-const END_GRACE_MS = 1_000
 /** While a replay waits for a client to catch up, it looks again at least this often. */
 const CATCH_UP_CHECK_MS = 1_000
 
@@ -40,42 +36,29 @@ export interface LiveStreamOptions {
  * token no longer holds. What it queues is bounded: a client that does not read is cut off rather
  * than buffered for, and a replay waits for the client instead of queueing ahead of it.
  */
-export class LiveStream {
+export class LiveStream extends SseConnection {
   readonly session: AccessTokenClaims
-  readonly #res: ServerResponse
   readonly #holds: (session: AccessTokenClaims) => boolean
-  readonly #onGone: () => void
-  readonly #onDropped: () => void
   readonly #unsubscribe: () => void
-  #state: 'open' | 'ending' | 'gone' = 'open'
   /** Live messages that arrived during a replay: sent after it, in order. */
   #pending: Array<{ readonly id: string; readonly frame: Buffer }> | null = null
   #pendingBytes = 0
   /** Ids the replay sent, so the feed does not send them again. */
   readonly #replayed = new Set<string>()
-  #graceTimer: NodeJS.Timeout | null = null
 
   constructor(options: LiveStreamOptions) {
+    super(options.res, options)
     this.session = options.session
-    this.#res = options.res
     this.#holds = options.holds
-    this.#onGone = options.onGone
-    this.#onDropped = options.onDropped
     this.#unsubscribe = options.feed.subscribe((item) => this.deliver(item))
-    this.#res.on('close', () => this.#gone())
   }
 
-  /** Still taking messages (not ending, not gone). */
-  get isOpen(): boolean {
-    return this.#state === 'open'
-  }
-
-  get queuedBytes(): number {
-    return this.#state === 'gone' ? 0 : this.#res.writableLength + this.#pendingBytes
+  protected override heldBytes(): number {
+    return this.#pendingBytes
   }
 
   deliver(item: MessageInSpace): void {
-    if (this.#state !== 'open' || !canReadConversation(this.session, item.space) || this.#replayed.has(item.message.id)) return
+    if (!this.isOpen || !canReadConversation(this.session, item.space) || this.#replayed.has(item.message.id)) return
     if (!this.#holds(this.session)) {
       this.end()
       return
@@ -91,14 +74,6 @@ export class LiveStream {
     }
   }
 
-  /** Writes, or destroys the connection when this would queue more than MAX_QUEUED_BYTES. */
-  send(frame: Buffer | string): void {
-    if (this.#state !== 'open' || this.#res.destroyed) return
-    const bytes = (typeof frame === 'string' ? Buffer.byteLength(frame) : frame.length) + CHUNK_OVERHEAD
-    if (this.queuedBytes + bytes > MAX_QUEUED_BYTES) this.drop()
-    else this.#res.write(frame)
-  }
-
   /**
    * Sends up to REPLAY_LIMIT messages after `afterId`, a page at a time, then what arrived live
    * meanwhile. Between pages other requests run; while the client is behind, the replay waits and
@@ -109,13 +84,13 @@ export class LiveStream {
     let after = afterId
     let sent = 0
     while (sent < REPLAY_LIMIT) {
-      while (this.#state === 'open' && this.#res.writableLength >= REPLAY_HIGH_WATER) await this.#caughtUp()
-      if (this.#state !== 'open') return
+      while (this.isOpen && this.res.writableLength >= REPLAY_HIGH_WATER) await this.#caughtUp()
+      if (!this.isOpen) return
       const want = Math.min(REPLAY_PAGE, REPLAY_LIMIT - sent)
       let page: MessageInSpace[] | null = await read(after, want)
       let written = 0
       for (const item of page) {
-        if (this.#state !== 'open' || this.#res.writableLength >= REPLAY_HIGH_WATER) break
+        if (!this.isOpen || this.res.writableLength >= REPLAY_HIGH_WATER) break
         this.#replayed.add(item.message.id)
         this.send(eventFrame(item))
         after = item.message.id
@@ -133,36 +108,10 @@ export class LiveStream {
     for (const { id, frame } of waiting) if (!this.#replayed.has(id)) this.send(frame)
   }
 
-  /** Ends the stream cleanly (the client reconnects); a client that does not take the end is cut off. */
-  end(): void {
-    if (this.#state !== 'open') return
-    this.#stop()
-    this.#res.end()
-    this.#graceTimer = setTimeout(() => this.#res.destroy(), END_GRACE_MS)
-    this.#graceTimer.unref()
-  }
-
-  /** Destroys the connection at once, with whatever it had queued. */
-  drop(): void {
-    if (this.#state !== 'open') return
-    this.#stop()
-    this.#onDropped()
-    this.#res.destroy()
-  }
-
-  #stop(): void {
-    this.#state = 'ending'
+  protected override stopped(): void {
     this.#unsubscribe()
     this.#pending = null
     this.#pendingBytes = 0
-  }
-
-  #gone(): void {
-    if (this.#state === 'gone') return
-    if (this.#state === 'open') this.#stop()
-    this.#state = 'gone'
-    if (this.#graceTimer) clearTimeout(this.#graceTimer)
-    this.#onGone()
   }
 
   /** Resolves when the socket drained, the connection closed, or after a while (to look again). */
@@ -170,14 +119,14 @@ export class LiveStream {
     return new Promise((resolve) => {
       const done = (): void => {
         clearTimeout(timer)
-        this.#res.off('drain', done)
-        this.#res.off('close', done)
+        this.res.off('drain', done)
+        this.res.off('close', done)
         resolve()
       }
       const timer = setTimeout(done, CATCH_UP_CHECK_MS)
       timer.unref()
-      this.#res.once('drain', done)
-      this.#res.once('close', done)
+      this.res.once('drain', done)
+      this.res.once('close', done)
     })
   }
 }

@@ -2,7 +2,7 @@ import { VerityError } from '../errors/verity-error.js'
 import type { AccessTokenClaims } from '../tokens/access-token-claims.js'
 
 export interface StreamLimits {
-  /** Streams one access token may hold (VERITY_STREAMS_PER_SESSION). */
+  /** Streams one credential may hold (an access token: VERITY_STREAMS_PER_SESSION). */
   readonly perSession: number
   /** Streams one client address may hold (VERITY_STREAMS_PER_CLIENT). */
   readonly perClient: number
@@ -20,23 +20,25 @@ const RETRY_AFTER_SECONDS = '5'
  */
 export class StreamSlots {
   readonly #limits: StreamLimits
+  /** What holds the streams, in refusals: "access token", "dashboard session or API token". */
+  readonly #holder: string
   readonly #bySession = new Map<string, number>()
   readonly #byClient = new Map<string, number>()
   #total = 0
 
-  constructor(limits: StreamLimits) {
+  constructor(limits: StreamLimits, holder = 'access token') {
     this.#limits = limits
+    this.#holder = holder
   }
 
   get size(): number {
     return this.#total
   }
 
-  /** Takes a place, or throws 429 (this token or client holds its share) or 503 (the process is full). */
-  take(session: AccessTokenClaims, client: string): () => void {
-    const sessionKey = tokenKey(session)
+  /** Takes a place for one credential (its key), or throws 429 (this credential or client holds its share) or 503 (the process is full). */
+  take(sessionKey: string, client: string): () => void {
     if ((this.#bySession.get(sessionKey) ?? 0) >= this.#limits.perSession) {
-      throw new VerityError('rate_limited', `This access token holds ${this.#limits.perSession} live streams already. Close one first.`, {
+      throw new VerityError('rate_limited', `This ${this.#holder} holds ${this.#limits.perSession} live streams already. Close one first.`, {
         headers: { 'Retry-After': RETRY_AFTER_SECONDS },
       })
     }
@@ -63,7 +65,7 @@ export class StreamSlots {
 }
 
 /** One access token: tokens are signed by Verity, so these claims tell them apart. */
-function tokenKey(claims: AccessTokenClaims): string {
+export function tokenKey(claims: AccessTokenClaims): string {
   return JSON.stringify([claims.aud, claims.plt, claims.trust, claims.sub, claims.did ?? null, claims.sid ?? null, claims.iat, claims.exp])
 }
 

@@ -47,6 +47,13 @@ import { messengerProfileRoutes } from '../http/routes/messenger-profile-routes.
 import { isSessionCurrent } from '../http/authenticate.js'
 import { EventStreams } from '../live/event-streams.js'
 import { MessageFeed } from '../live/message-feed.js'
+import { RowFeed } from '../live/row-feed.js'
+import { AdminEventStreams } from '../live/admin-event-streams.js'
+import { adminEventSource, alertEvent, failureEvent, messageEvent } from '../live/admin-event-frames.js'
+import { adminEventRoutes } from '../http/routes/admin-event-routes.js'
+import { adminRotateAndRevokeRoutes } from '../http/routes/admin-rotate-and-revoke-routes.js'
+import { currentRolesOf } from '../http/admin-stream-holder.js'
+import { FailureRepository } from '../storage/failure-repository.js'
 import { Conversations } from '../services/conversations.js'
 import { UserProfiles } from '../services/user-profiles.js'
 import { ConversationRepository } from '../storage/conversation-repository.js'
@@ -81,6 +88,8 @@ export interface RunningServer {
   readonly alerts: Alerts
   /** The live event streams of this process (Server-Sent Events). */
   readonly eventStreams: EventStreams
+  /** Teammates' live event streams (GET /admin/v1/events). */
+  readonly adminStreams: AdminEventStreams
   /** Prometheus metrics, as served at /metrics. */
   readonly metrics: VerityMetrics
   /** PostgreSQL only: the LISTEN connection that applies other instances' changes at once. */
@@ -214,7 +223,8 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
   const budget = new DiagnosisBudget(options.diagnosisBudget ?? { perAppPerSecond: 5_000, globalPerSecond: 50_000, perDiagnosis: 12_000 })
   const profiles = new UserProfiles(new UserRepository(data.db))
   const webhookEvents = new QueuedWebhookEvents(data.webhooks, options.webhooks?.maxPending)
-  const alerts = new Alerts({ repo: new AlertRepository(data.db), webhookEvents, logger, spikeMin: config.spikeMin, leakUsers: config.leakUsers })
+  const alertRepository = new AlertRepository(data.db)
+  const alerts = new Alerts({ repo: alertRepository, webhookEvents, logger, spikeMin: config.spikeMin, leakUsers: config.leakUsers })
   const statistics = new StatisticsRepository(data.db)
   const events = new AuthEventBuffer({
     statistics,
@@ -310,10 +320,23 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     logger,
     limits: { perSession: config.limits.streamsPerSession, perClient: config.limits.streamsPerClient },
   })
-  onConfigApplied = () => eventStreams.sweep()
-
   const guesses = new GuessGuard(new RateWindow({ rate: limits.adminGuessRate }))
   const accounts = openTeammateAccounts(data, config.teammates)
+  // Failures and alerts are rows in shared tables: polling them reaches every instance's writes,
+  // on PostgreSQL as on SQLite, the same way messages do.
+  const failureRepository = new FailureRepository(data.db)
+  const failureFeed = new RowFeed({ name: 'failure', prefix: 'fail', idOf: (row) => row.id, source: failureRepository, logger })
+  const alertFeed = new RowFeed({ name: 'alert', prefix: 'alrt', idOf: (row) => row.id, source: alertRepository, logger })
+  const adminStreams = new AdminEventStreams({
+    sources: [adminEventSource(feed, messageEvent), adminEventSource(failureFeed, failureEvent), adminEventSource(alertFeed, alertEvent)],
+    currentRoles: (keys) => currentRolesOf(keys, { sessions: accounts.sessions, tokens: accounts.tokens, adminKeyWorks: (hash) => cache.adminActor(hash) !== undefined }),
+    logger,
+    limits: { perClient: config.limits.streamsPerClient },
+  })
+  onConfigApplied = () => {
+    eventStreams.sweep()
+    void adminStreams.sweep()
+  }
   let listeningUrl = ''
 
   let shuttingDown = false
@@ -323,6 +346,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     ...messengerAuthRoutes(auth, countAuthResults(metrics)),
     ...metricsRoutes(metrics, config.metricsToken),
     ...adminAppRoutes(admin, data.db),
+    ...adminRotateAndRevokeRoutes(admin),
     ...adminPublicKeyRoutes(publicKeys),
     ...adminWebhookRoutes(webhooks),
     ...adminAlertRoutes(alerts),
@@ -330,6 +354,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     ...messengerProfileRoutes(profiles),
     ...messengerConversationRoutes(conversations, new RateWindow({ rate: limits.sessionWriteRate })),
     ...messengerEventRoutes(eventStreams),
+    ...adminEventRoutes(adminStreams),
     ...adminConversationRoutes(conversations),
     ...adminRolloutRoutes(new RolloutReports({ statistics, apps: data.apps }), (appId, query) => listFailures(data.db, appId, query)),
     ...adminUserRoutes(userLifecycle),
@@ -396,6 +421,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
       shuttingDown = true
       // Live streams never finish on their own: end them first, or draining waits out the grace period.
       eventStreams.closeAll()
+      adminStreams.closeAll()
       const drained = new Promise<void>((resolve) => server.close(() => resolve()))
       connections.drain()
       const grace = setTimeout(() => server.closeAllConnections(), options.shutdownGraceMs ?? 20_000)
@@ -414,5 +440,5 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
       logger.info('verity stopped')
     })())
 
-  return { url, port, server, data, cache, events, alerts, eventStreams, metrics, listener, diagnosisBudget: budget, logger, retention, webhookWorker, generatedAdminKey, close }
+  return { url, port, server, data, cache, events, alerts, eventStreams, adminStreams, metrics, listener, diagnosisBudget: budget, logger, retention, webhookWorker, generatedAdminKey, close }
 }

@@ -5,7 +5,7 @@ import { findExposedSecret, type ExposedSecret } from '../alerts/exposed-secret-
 import { FailureSpikeDetector, SPIKE_WINDOW_MS, type Spike } from '../alerts/failure-spike-detector.js'
 import { LEAK_WINDOW_MS, LeakedProofWatch } from '../alerts/leaked-proof-watch.js'
 import type { Diagnosis } from '../diagnosis/diagnosis.js'
-import type { AlertRepository, NewAlert } from '../storage/alert-repository.js'
+import type { AlertRepository, NewAlert, StoredAlert } from '../storage/alert-repository.js'
 import type { AuthAttemptEvent, AuthEventSink, AuthFailureEvent } from '../verification/auth-events.js'
 import type { AuthWatch } from './messenger-auth.js'
 import type { Platform } from '../verification/platforms.js'
@@ -125,7 +125,7 @@ export class Alerts implements AuthWatch {
     const limit = pageSize(options.limit)
     const before = decodeCursor(options.cursor, /^alrt_[0-9a-z]{26}$/)
     const rows = await this.#deps.repo.list(limit, before)
-    const alerts = rows.map((r) => ({ id: r.id, type: r.type, app_id: r.appId, platform: r.platform, created_at: r.createdAt, details: r.details, advice: adviceOf(r.details) }))
+    const alerts = rows.map(alertView)
     return { alerts, next_cursor: nextCursor(alerts, limit) }
   }
 
@@ -179,6 +179,11 @@ export class Alerts implements AuthWatch {
       }
     }
   }
+}
+
+/** An alert as the API shows it (GET /admin/v1/alerts, and the live `alert` event). */
+export function alertView(r: StoredAlert): AlertView {
+  return { id: r.id, type: r.type, app_id: r.appId, platform: r.platform, created_at: r.createdAt, details: r.details, advice: adviceOf(r.details) }
 }
 
 function adviceOf(details: Readonly<Record<string, unknown>>): string {

@@ -109,6 +109,33 @@ export class AppAdmin {
   }
 
   /**
+   * The answer to an exposed secret, in one transaction: a new secret for the platform, and the
+   * exposed one revoked (its access tokens with it). Both or neither, so the platform is never left
+   * without a working secret nor with the exposed one beside a new one by halves; audited as the
+   * two changes they are.
+   */
+  async rotateAndRevoke(appId: string, platform: Platform, exposedId: string, actor: Actor): Promise<SecretView> {
+    const now = this.#now()
+    const app = await this.#require(appId)
+    const exposed = app.secrets.find((s) => s.id === exposedId && s.platform === platform && s.revokedAt === null)
+    if (!exposed) throw new VerityError('not_found', `This ${platform} platform has no active secret with this id.`)
+    const secretId = newId('sec', now.getTime())
+    const ciphertext = this.#deps.apps.sealSecret(appId, platform, secretId, newPlatformSecret())
+    const created = { actor, action: 'secret.created', appId, platform, target: secretId, details: { replaces: exposedId } }
+    await changeConfig(this.#deps.db, created, now, async (trx) => {
+      await trx.insertInto('secrets').values({ id: secretId, app_id: appId, platform, ciphertext, created_at: now.toISOString(), revoked_at: null, last_used_at: null }).execute()
+      const revoked = await trx.updateTable('secrets').set({ revoked_at: now.toISOString() }).where('id', '=', exposedId).where('revoked_at', 'is', null).executeTakeFirst()
+      // Revoked by another writer meanwhile: nothing is changed (the new secret is rolled back too).
+      if (Number(revoked.numUpdatedRows) !== 1) throw new VerityError('not_found', `This ${platform} platform has no active secret with this id.`)
+      await this.#deps.webhookEvents?.emit(trx, 'secret.created', { app_id: appId, platform, secret_id: secretId, actor: actorName(actor) }, now)
+      await this.#deps.webhookEvents?.emit(trx, 'secret.revoked', { app_id: appId, platform, secret_id: exposedId, actor: actorName(actor) }, now)
+      await appendAuditEvent(trx, { actor, action: 'secret.revoked', appId, platform, target: exposedId, details: { replaced_by: secretId } }, now)
+    })
+    await this.#deps.onChange()
+    return secretView((await this.#require(appId)).secrets.find((s) => s.id === secretId)!)
+  }
+
+  /**
    * Revokes a secret, and with it the access tokens it verified. Never the last active one.
    * Revoking a revoked secret changes and records nothing (the API answers 204 again); the answer
    * says when it was revoked, so that the CLI can tell a person the id names no active secret.

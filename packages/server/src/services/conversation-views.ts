@@ -26,6 +26,7 @@ export interface ConversationSummaryView {
 
 export interface AdminConversationView {
   id: string
+  app_id: string
   created_at: string
   verified: boolean
   trust: string
@@ -66,6 +67,7 @@ export function conversationSummaryView(row: ConversationRow, last: MessageRow |
 export function adminConversationView(row: ConversationRow, name: string | null): AdminConversationView {
   const view: AdminConversationView = {
     id: row.id,
+    app_id: row.app_id,
     created_at: row.created_at,
     verified: row.trust === 'verified',
     trust: row.trust,

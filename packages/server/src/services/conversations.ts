@@ -100,27 +100,43 @@ export class Conversations {
     return this.#add(conversation, 'user', body)
   }
 
+  /** Of one app, or of every app when `appId` is null (the dashboard's inbox). */
   async listForTeammates(
-    appId: string,
+    appId: string | null,
     filter: { verified?: boolean | undefined; limit?: number | undefined; cursor?: string | undefined },
   ): Promise<{ conversations: AdminConversationView[]; next_cursor: string | null }> {
-    this.#requireApp(appId)
+    if (appId !== null) this.#requireApp(appId)
     const limit = pageSize(filter.limit)
     const before = decodeCursor(filter.cursor, CONVERSATION_ID_PATTERN)
     const rows = await this.#deps.repo.pageInApp(appId, filter.verified, limit, before)
-    const verifiedKeys = [...new Set(rows.filter((r) => r.trust === 'verified' && r.user_key !== null).map((r) => r.user_key!))]
-    const names = await this.#deps.names(appId, verifiedKeys)
-    return {
-      conversations: rows.map((r) => adminConversationView(r, r.user_key === null ? null : (names.get(r.user_key) ?? null))),
-      next_cursor: nextCursor(rows, limit),
-    }
+    return { conversations: await this.#withNames(rows), next_cursor: nextCursor(rows, limit) }
+  }
+
+  /** One conversation with its latest messages, for a teammate. */
+  async getForTeammates(appId: string, id: string): Promise<{ conversation: AdminConversationView; messages: MessageView[] }> {
+    const conversation = await this.#inApp(appId, id)
+    const [view] = await this.#withNames([conversation])
+    return { conversation: view!, messages: (await this.#deps.repo.messages(conversation.id, MESSAGES_SHOWN)).map(messageView) }
+  }
+
+  /** Verified users' display names, read once per app of the page. */
+  async #withNames(rows: readonly ConversationRow[]): Promise<AdminConversationView[]> {
+    const keysByApp = new Map<string, Set<string>>()
+    for (const r of rows) if (r.trust === 'verified' && r.user_key !== null) keysByApp.set(r.app_id, (keysByApp.get(r.app_id) ?? new Set()).add(r.user_key))
+    const names = new Map<string, Map<string, string | null>>()
+    for (const [appId, keys] of keysByApp) names.set(appId, await this.#deps.names(appId, [...keys]))
+    return rows.map((r) => adminConversationView(r, r.user_key === null ? null : (names.get(r.app_id)?.get(r.user_key) ?? null)))
   }
 
   async teammateReply(appId: string, id: string, body: string): Promise<MessageView> {
+    return this.#add(await this.#inApp(appId, id), 'teammate', body)
+  }
+
+  async #inApp(appId: string, id: string): Promise<ConversationRow> {
     this.#requireApp(appId)
     const conversation = CONVERSATION_ID_PATTERN.test(id) ? await this.#deps.repo.findInApp(id, appId) : null
     if (!conversation) throw notFound()
-    return this.#add(conversation, 'teammate', body)
+    return conversation
   }
 
   async #readable(session: Session, id: string): Promise<ConversationRow> {

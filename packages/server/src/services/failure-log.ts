@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely'
 import { VerityError } from '../errors/verity-error.js'
 import type { Database } from '../storage/schema.js'
+import { FailureRepository, type FailureRow } from '../storage/failure-repository.js'
 import type { Diagnosis } from '../diagnosis/diagnosis.js'
 import type { Platform } from '../verification/platforms.js'
 import { decodeCursor, encodeCursor, pageSize } from './pagination.js'
@@ -27,29 +28,25 @@ const FAILURE_ID = /^fail_[0-9a-z]{26}$/
 export async function listFailures(
   db: Kysely<Database>,
   appId: string,
-  options: { platform?: Platform | undefined; limit?: number | undefined; cursor?: string | undefined } = {},
+  options: { platform?: Platform | undefined; diagnosis?: Diagnosis | undefined; limit?: number | undefined; cursor?: string | undefined } = {},
 ): Promise<{ failures: FailureView[]; next_cursor: string | null }> {
   const limit = pageSize(options.limit)
   const before = decodeCursor(options.cursor, FAILURE_ID)
-  const app = await db.selectFrom('apps').select('id').where('id', '=', appId).executeTakeFirst()
-  if (!app) throw new VerityError('app_not_found')
+  const repo = new FailureRepository(db)
+  if (!(await repo.appExists(appId))) throw new VerityError('app_not_found')
+  const rows = await repo.page(appId, { platform: options.platform, diagnosis: options.diagnosis }, limit, before)
+  return { failures: rows.map(failureView), next_cursor: rows.length === limit ? encodeCursor(rows[rows.length - 1]!.id) : null }
+}
 
-  let query = db.selectFrom('failures').selectAll().where('app_id', '=', appId).orderBy('id', 'desc').limit(limit)
-  if (options.platform) query = query.where('platform', '=', options.platform)
-  if (before) query = query.where('id', '<', before)
-  const rows = await query.execute()
-
-  const failures = rows.map(
-    (r): FailureView => ({
-      at: r.at,
-      platform: r.platform as Platform,
-      user_id: r.user_id,
-      email: r.email,
-      app_version: r.app_version,
-      refused: Number(r.refused) === 1,
-      code: r.code as FailureView['code'],
-      diagnosis: r.diagnosis as Diagnosis,
-    }),
-  )
-  return { failures, next_cursor: rows.length === limit ? encodeCursor(rows[rows.length - 1]!.id) : null }
+export function failureView(r: FailureRow): FailureView {
+  return {
+    at: r.at,
+    platform: r.platform as Platform,
+    user_id: r.user_id,
+    email: r.email,
+    app_version: r.app_version,
+    refused: Number(r.refused) === 1,
+    code: r.code as FailureView['code'],
+    diagnosis: r.diagnosis as Diagnosis,
+  }
 }

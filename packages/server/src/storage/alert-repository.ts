@@ -80,7 +80,21 @@ export class AlertRepository {
   async list(limit: number, before: string | null): Promise<StoredAlert[]> {
     let query = this.#db.selectFrom('alerts').selectAll().orderBy('id', 'desc').limit(limit)
     if (before) query = query.where('id', '<', before)
-    const rows = await query.execute()
-    return rows.map((r) => ({ id: r.id, type: r.type, appId: r.app_id, platform: r.platform, createdAt: r.created_at, details: JSON.parse(r.details) as Record<string, unknown> }))
+    return (await query.execute()).map(toAlert)
   }
+
+  /** Ids after `afterId`, in order, for the live feed. */
+  async idsAfter(afterId: string, limit: number): Promise<string[]> {
+    const rows = await this.#db.selectFrom('alerts').select('id').where('id', '>', afterId).orderBy('id').limit(limit).execute()
+    return rows.map((r) => r.id)
+  }
+
+  async withIds(ids: readonly string[]): Promise<StoredAlert[]> {
+    if (ids.length === 0) return []
+    return (await this.#db.selectFrom('alerts').selectAll().where('id', 'in', ids).orderBy('id').execute()).map(toAlert)
+  }
+}
+
+function toAlert(r: { id: string; type: string; app_id: string; platform: string; created_at: string; details: string }): StoredAlert {
+  return { id: r.id, type: r.type, appId: r.app_id, platform: r.platform, createdAt: r.created_at, details: JSON.parse(r.details) as Record<string, unknown> }
 }

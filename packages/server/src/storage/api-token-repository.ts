@@ -35,6 +35,12 @@ export class ApiTokenRepository {
     return row && toToken(row)
   }
 
+  /** The tokens among these ids that still exist (live streams ask every second). */
+  async withIds(ids: readonly string[]): Promise<ApiTokenRecord[]> {
+    if (ids.length === 0) return []
+    return (await this.#select().where('k.id', 'in', ids).execute()).map(toToken)
+  }
+
   async listForTeammate(teammateId: string): Promise<ApiTokenRecord[]> {
     return (await this.#select().where('k.teammate_id', '=', teammateId).orderBy('k.id', 'desc').execute()).map(toToken)
   }

@@ -73,8 +73,10 @@ export class ConversationRepository {
     return query.execute()
   }
 
-  async pageInApp(appId: string, verified: boolean | undefined, limit: number, beforeId: string | null): Promise<ConversationRow[]> {
-    let query = this.#db.selectFrom('conversations').selectAll().where('app_id', '=', appId).orderBy('id', 'desc').limit(limit)
+  /** Of one app, or of every app (null): teammates see them all. */
+  async pageInApp(appId: string | null, verified: boolean | undefined, limit: number, beforeId: string | null): Promise<ConversationRow[]> {
+    let query = this.#db.selectFrom('conversations').selectAll().orderBy('id', 'desc').limit(limit)
+    if (appId !== null) query = query.where('app_id', '=', appId)
     if (verified !== undefined) query = query.where('trust', verified ? '=' : '<>', 'verified')
     if (beforeId !== null) query = query.where('id', '<', beforeId)
     return query.execute()

@@ -64,6 +64,12 @@ export class TeammateSessionRepository {
     return row && toSession(row)
   }
 
+  /** The sessions among these ids that still exist (live streams ask every second). */
+  async withIds(ids: readonly string[]): Promise<SessionRecord[]> {
+    if (ids.length === 0) return []
+    return (await this.#select().where('s.id', 'in', ids).execute()).map(toSession)
+  }
+
   async listForTeammate(teammateId: string): Promise<SessionRecord[]> {
     const rows = await this.#select().where('s.teammate_id', '=', teammateId).orderBy('s.id', 'desc').execute()
     return rows.map(toSession)

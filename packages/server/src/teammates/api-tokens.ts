@@ -62,6 +62,16 @@ export class ApiTokens {
     await appendAuditEvent(this.#db, { ...audit, action: 'api_token.revoked', target: id }, this.#now())
   }
 
+  /** The role of each of these tokens that still works (not revoked, not expired, its teammate still there). Reads only. */
+  async currentRoles(ids: readonly string[]): Promise<Map<string, Role>> {
+    const now = this.#now().getTime()
+    const roles = new Map<string, Role>()
+    for (const t of await this.#repo.withIds(ids)) {
+      if (t.expiresAt === null || Date.parse(t.expiresAt) > now) roles.set(t.id, lesserRole(t.role, t.teammateRole))
+    }
+    return roles
+  }
+
   /** The token behind a `vpt_…` value, or null (unknown, revoked, expired, or its teammate removed). */
   async authenticate(value: string): Promise<AuthenticatedToken | null> {
     const token = await this.#repo.byTokenHash(credentialDigest(value))

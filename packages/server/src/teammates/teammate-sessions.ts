@@ -10,6 +10,7 @@ import { normalizeEmail, type Audit, type TeammateRecord, type TeammateRepositor
 import { credentialDigest, newCredential, newRecoveryCodes, normalizeRecoveryCode } from './credentials.js'
 import type { PasswordHasher } from './password-hasher.js'
 import { assertAcceptablePassword, MAX_PASSWORD_LENGTH } from './password-policy.js'
+import type { Role } from '../authorization/roles.js'
 
 /** A sensitive call needs the password (or a code) confirmed this recently. */
 export const CONFIRMATION_MS = 10 * 60_000
@@ -90,6 +91,19 @@ export class TeammateSessions {
     }
     if (now.getTime() - lastSeen >= TOUCH_EVERY_MS) await this.#deps.sessions.touch(session.id, now)
     return session
+  }
+
+  /**
+   * The role of each of these sessions that has not ended (signed out, idle, past its end, its
+   * teammate removed or their role changed): what a live stream asks every second. Reads only.
+   */
+  async currentRoles(ids: readonly string[]): Promise<Map<string, Role>> {
+    const now = this.#now().getTime()
+    const roles = new Map<string, Role>()
+    for (const s of await this.#deps.sessions.withIds(ids)) {
+      if (Date.parse(s.expiresAt) > now && Date.parse(s.lastSeenAt) + this.#deps.idleMs > now) roles.set(s.id, s.role)
+    }
+    return roles
   }
 
   /** 10 minutes of sensitive calls, after the password or a code. */

@@ -22,13 +22,13 @@ export interface EventStreamClient {
 /** A minimal Server-Sent Events reader over fetch (EventSource cannot send an Authorization header). */
 export async function openEventStream(
   baseUrl: string,
-  options: { token?: string; lastEventId?: string; query?: string } = {},
+  options: { token?: string; lastEventId?: string; query?: string; path?: string; headers?: Record<string, string> } = {},
 ): Promise<EventStreamClient> {
   const controller = new AbortController()
-  const headers: Record<string, string> = { accept: 'text/event-stream' }
+  const headers: Record<string, string> = { accept: 'text/event-stream', ...options.headers }
   if (options.token !== undefined) headers.authorization = `Bearer ${options.token}`
   if (options.lastEventId !== undefined) headers['last-event-id'] = options.lastEventId
-  const res = await fetch(`${baseUrl}/v1/messenger/events${options.query ?? ''}`, { headers, signal: controller.signal })
+  const res = await fetch(`${baseUrl}${options.path ?? '/v1/messenger/events'}${options.query ?? ''}`, { headers, signal: controller.signal })
   const events: SseEvent[] = []
   const waiters = new Set<() => void>()
   let comments = 0

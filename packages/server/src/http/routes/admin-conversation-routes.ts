@@ -3,7 +3,11 @@ import type { Conversations } from '../../services/conversations.js'
 import { defineRoute, type Route } from '../route.js'
 import { adminConversationQuerySchema, adminConversationSchema, messageSchema, newMessageSchema } from '../schemas/conversation-schemas.js'
 
+type ListQuery = z.infer<typeof adminConversationQuerySchema>
+
 export function adminConversationRoutes(conversations: Conversations): Route[] {
+  const list = (appId: string | null, query: ListQuery) =>
+    conversations.listForTeammates(appId, { limit: query.limit, cursor: query.cursor, verified: query.verified === undefined ? undefined : query.verified === 'true' })
   return [
     defineRoute({
       method: 'GET',
@@ -21,14 +25,38 @@ export function adminConversationRoutes(conversations: Conversations): Route[] {
         },
       },
       errors: ['invalid_request', 'unauthorized', 'app_not_found', 'unavailable'],
-      handle: async ({ params, query }) => ({
-        status: 200,
-        body: await conversations.listForTeammates(params.app_id, {
-          limit: query.limit,
-          cursor: query.cursor,
-          verified: query.verified === undefined ? undefined : query.verified === 'true',
-        }),
-      }),
+      handle: async ({ params, query }) => ({ status: 200, body: await list(params.app_id, query) }),
+    }),
+    defineRoute({
+      method: 'GET',
+      path: '/admin/v1/conversations',
+      audience: 'admin',
+      action: 'conversations.read',
+      tag: 'admin',
+      summary: "Every app's conversations, newest first (the dashboard's inbox), each with its app, its user and whether a verified session started it",
+      description: 'verified=true lists only conversations started by verified sessions; verified=false only unverified and anonymous ones.',
+      query: adminConversationQuerySchema,
+      responses: {
+        200: {
+          description: 'A page of conversations',
+          schema: z.object({ conversations: z.array(adminConversationSchema), next_cursor: z.string().nullable() }),
+        },
+      },
+      errors: ['invalid_request', 'unauthorized', 'unavailable'],
+      handle: async ({ query }) => ({ status: 200, body: await list(null, query) }),
+    }),
+    defineRoute({
+      method: 'GET',
+      path: '/admin/v1/apps/{app_id}/conversations/{conversation_id}',
+      audience: 'admin',
+      action: 'conversations.read',
+      tag: 'admin',
+      summary: 'One conversation with its latest 1,000 messages, oldest first',
+      responses: {
+        200: { description: 'The conversation and its messages', schema: z.object({ conversation: adminConversationSchema, messages: z.array(messageSchema) }) },
+      },
+      errors: ['invalid_request', 'unauthorized', 'app_not_found', 'not_found', 'unavailable'],
+      handle: async ({ params }) => ({ status: 200, body: await conversations.getForTeammates(params.app_id, params.conversation_id) }),
     }),
     defineRoute({
       method: 'POST',

@@ -49,6 +49,7 @@ export const conversationSummarySchema = z
 export const adminConversationSchema = z
   .object({
     id: z.string(),
+    app_id: z.string(),
     created_at: z.string(),
     verified: z.boolean(),
     trust: z.enum(['verified', 'unverified', 'anonymous']),

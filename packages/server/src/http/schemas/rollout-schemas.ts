@@ -77,4 +77,7 @@ export const failureSchema = z
   })
   .meta({ id: 'Failure' })
 
-export const failuresQuerySchema = listQuerySchema.extend({ platform: platformSchema.optional() })
+export const failuresQuerySchema = listQuerySchema.extend({
+  platform: platformSchema.optional(),
+  diagnosis: z.enum(DIAGNOSES).optional().meta({ description: 'Only failures with this diagnosis.' }),
+})
