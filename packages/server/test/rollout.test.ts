@@ -204,7 +204,7 @@ describe.each(BACKENDS)('rollout (%s)', (backend) => {
     it('is described in the OpenAPI document', async () => {
       const doc = (await server.request('GET', '/openapi.json')).body
       expect(doc.paths['/admin/v1/apps/{app_id}/platforms/{platform}/rollout'].get.parameters.map((p: { name: string }) => p.name)).toEqual(['app_id', 'platform', 'days'])
-      expect(doc.paths['/admin/v1/apps/{app_id}/failures'].get.parameters.map((p: { name: string }) => p.name).sort()).toEqual(['app_id', 'cursor', 'limit', 'platform'])
+      expect(doc.paths['/admin/v1/apps/{app_id}/failures'].get.parameters.map((p: { name: string }) => p.name).sort()).toEqual(['app_id', 'cursor', 'diagnosis', 'limit', 'platform'])
     })
   })
 
