@@ -16,6 +16,9 @@ import { TeammateSessionRepository } from '../storage/teammate-session-repositor
 import { ApiTokenRepository } from '../storage/api-token-repository.js'
 import { SecuritySettingsRepository } from '../storage/security-settings-repository.js'
 import { WebhookRepository } from '../storage/webhook-repository.js'
+import { AuditRepository } from '../storage/audit-repository.js'
+import { ConfigChanges } from '../storage/config-change.js'
+import { FailureRepository } from '../storage/failure-repository.js'
 
 /** The data a server or a CLI command works on: storage opened, migrated and unlocked. */
 export interface VerityData extends OpenDatabase {
@@ -30,6 +33,10 @@ export interface VerityData extends OpenDatabase {
   readonly box: SecretBox
   readonly deviceIds: DeviceIds
   readonly webhooks: WebhookRepository
+  /** Configuration writes and audit events, each in one transaction. */
+  readonly changes: ConfigChanges
+  readonly audit: AuditRepository
+  readonly failures: FailureRepository
   readonly migrations: MigrationReport
 }
 
@@ -77,6 +84,9 @@ export async function openVerityData(config: StorageConfig, options: { mayCreate
       box,
       deviceIds: new DeviceIds(key),
       webhooks: new WebhookRepository(database.db, box),
+      changes: new ConfigChanges(database.db),
+      audit: new AuditRepository(database.db),
+      failures: new FailureRepository(database.db),
       migrations,
     }
   } catch (error) {

@@ -28,6 +28,8 @@ import { Alerts } from '../services/alerts.js'
 import { AlertRepository } from '../storage/alert-repository.js'
 import { adminAlertRoutes } from '../http/routes/admin-alert-routes.js'
 import { adminRolloutRoutes } from '../http/routes/admin-rollout-routes.js'
+import { AuditLog } from '../services/audit-log.js'
+import { FailureLog } from '../services/failure-log.js'
 import { adminUserRoutes } from '../http/routes/admin-user-routes.js'
 import { RetentionPruner } from '../services/retention.js'
 import { UserLifecycle } from '../services/user-lifecycle.js'
@@ -315,7 +317,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     ...healthRoutes({ isReady: () => !shuttingDown && cache.isReady(), openApiDocument: () => (openApi ??= buildOpenApiDocument(routes, VERSION)) }),
     ...messengerAuthRoutes(auth, countAuthResults(metrics)),
     ...metricsRoutes(metrics, config.metricsToken),
-    ...adminAppRoutes(admin, data.db),
+    ...adminAppRoutes(admin, new AuditLog(data.audit)),
     ...adminPublicKeyRoutes(publicKeys),
     ...adminWebhookRoutes(webhooks),
     ...adminAlertRoutes(alerts),
@@ -323,7 +325,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     ...messengerConversationRoutes(conversations, new RateWindow({ rate: limits.sessionWriteRate })),
     ...messengerEventRoutes(eventStreams),
     ...adminConversationRoutes(conversations),
-    ...adminRolloutRoutes(admin, data.db),
+    ...adminRolloutRoutes(admin, new FailureLog(data.failures)),
     ...adminUserRoutes(userLifecycle),
     ...adminSessionRoutes(accounts.sessions, guesses, { maxAgeSeconds: config.teammates.sessionMaxDays * 86_400, publicUrl: config.teammates.publicUrl }, logger),
     ...adminTeammateRoutes({ ...accounts, guesses, publicUrl: () => config.teammates.publicUrl ?? listeningUrl }),

@@ -1,6 +1,5 @@
-import type { Kysely } from 'kysely'
 import { VerityError } from '../errors/verity-error.js'
-import type { Database } from '../storage/schema.js'
+import type { FailureRepository } from '../storage/failure-repository.js'
 import type { Diagnosis } from '../diagnosis/diagnosis.js'
 import type { Platform } from '../verification/platforms.js'
 import { decodeCursor, encodeCursor, pageSize } from './pagination.js'
@@ -24,20 +23,27 @@ const FAILURE_ID = /^fail_[0-9a-z]{26}$/
  * the last id; the ids themselves stay internal (the cursor wraps them) because API.md names the
  * fields of a Failure and an id is not one of them.
  */
-export async function listFailures(
-  db: Kysely<Database>,
+export class FailureLog {
+  readonly #repo: FailureRepository
+
+  constructor(repo: FailureRepository) {
+    this.#repo = repo
+  }
+
+  list(appId: string, options: { platform?: Platform | undefined; limit?: number | undefined; cursor?: string | undefined } = {}): Promise<{ failures: FailureView[]; next_cursor: string | null }> {
+    return listFailures(this.#repo, appId, options)
+  }
+}
+
+async function listFailures(
+  repo: FailureRepository,
   appId: string,
   options: { platform?: Platform | undefined; limit?: number | undefined; cursor?: string | undefined } = {},
 ): Promise<{ failures: FailureView[]; next_cursor: string | null }> {
   const limit = pageSize(options.limit)
   const before = decodeCursor(options.cursor, FAILURE_ID)
-  const app = await db.selectFrom('apps').select('id').where('id', '=', appId).executeTakeFirst()
-  if (!app) throw new VerityError('app_not_found')
-
-  let query = db.selectFrom('failures').selectAll().where('app_id', '=', appId).orderBy('id', 'desc').limit(limit)
-  if (options.platform) query = query.where('platform', '=', options.platform)
-  if (before) query = query.where('id', '<', before)
-  const rows = await query.execute()
+  const rows = await repo.page(appId, { platform: options.platform, before, limit })
+  if (!rows) throw new VerityError('app_not_found')
 
   const failures = rows.map(
     (r): FailureView => ({

@@ -1,14 +1,12 @@
 import { z } from 'zod'
-import type { Kysely } from 'kysely'
 import type { AppAdmin } from '../../services/app-admin.js'
 import { FAILURES_KEPT_PER_APP } from '../../services/auth-event-buffer.js'
-import { listFailures } from '../../services/failure-log.js'
-import type { Database } from '../../storage/schema.js'
+import type { FailureLog } from '../../services/failure-log.js'
 import { defineRoute, type Route } from '../route.js'
 import { failureSchema, failuresQuerySchema, rolloutQuerySchema, rolloutSchema } from '../schemas/rollout-schemas.js'
 
 /** Is it safe to enforce, and why do proofs fail: the admin's view of issue 5. */
-export function adminRolloutRoutes(admin: AppAdmin, db: Kysely<Database>): Route[] {
+export function adminRolloutRoutes(admin: AppAdmin, failures: FailureLog): Route[] {
   return [
     defineRoute({
       method: 'GET',
@@ -44,7 +42,7 @@ export function adminRolloutRoutes(admin: AppAdmin, db: Kysely<Database>): Route
         200: { description: 'A page of failures', schema: z.object({ failures: z.array(failureSchema), next_cursor: z.string().nullable() }) },
       },
       errors: ['invalid_request', 'unauthorized', 'app_not_found'],
-      handle: async ({ params, query }) => ({ status: 200, body: await listFailures(db, params.app_id, query) }),
+      handle: async ({ params, query }) => ({ status: 200, body: await failures.list(params.app_id, query) }),
     }),
   ]
 }
