@@ -251,7 +251,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     ...(options.webhooks?.retryForMs && { retryForMs: options.webhooks.retryForMs }),
     ...(options.webhooks?.timeoutMs && { timeoutMs: options.webhooks.timeoutMs }),
   })
-  const webhooks = new Webhooks({ db: data.db, repo: data.webhooks, events: webhookEvents, allowDevelopment: config.webhooksAllowHttp })
+  const webhooks = new Webhooks({ changes: data.changes, repo: data.webhooks, events: webhookEvents, allowDevelopment: config.webhooksAllowHttp })
   const applyChange = async (): Promise<void> => {
     await cache.refresh()
     await options.onConfigChange?.()
