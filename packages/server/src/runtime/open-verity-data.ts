@@ -19,6 +19,7 @@ import { WebhookRepository } from '../storage/webhook-repository.js'
 import { AuditRepository } from '../storage/audit-repository.js'
 import { ConfigChanges } from '../storage/config-change.js'
 import { FailureRepository } from '../storage/failure-repository.js'
+import { PublicKeyRepository } from '../storage/public-key-repository.js'
 
 /** The data a server or a CLI command works on: storage opened, migrated and unlocked. */
 export interface VerityData extends OpenDatabase {
@@ -37,6 +38,7 @@ export interface VerityData extends OpenDatabase {
   readonly changes: ConfigChanges
   readonly audit: AuditRepository
   readonly failures: FailureRepository
+  readonly publicKeys: PublicKeyRepository
   readonly migrations: MigrationReport
 }
 
@@ -87,6 +89,7 @@ export async function openVerityData(config: StorageConfig, options: { mayCreate
       changes: new ConfigChanges(database.db),
       audit: new AuditRepository(database.db),
       failures: new FailureRepository(database.db),
+      publicKeys: new PublicKeyRepository(database.db),
       migrations,
     }
   } catch (error) {

@@ -275,7 +275,8 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
   retention.start()
 
   const publicKeys = new PublicKeys({
-    db: data.db,
+    changes: data.changes,
+    publicKeys: data.publicKeys,
     apps: data.apps,
     fetchJwks,
     allowHttp: config.jwksAllowHttp,
