@@ -48,7 +48,7 @@ import { UserProfiles } from '../services/user-profiles.js'
 import { ConversationRepository } from '../storage/conversation-repository.js'
 import { UserRepository } from '../storage/user-repository.js'
 import { hashAdminKey } from '../storage/admin-key-repository.js'
-import { AppAdmin } from '../services/app-admin.js'
+import { openAppAdmin } from './open-app-admin.js'
 import { AuthEventBuffer } from '../services/auth-event-buffer.js'
 import { diagnoseFailure } from '../diagnosis/diagnose-failure.js'
 import { MessengerAuth } from '../services/messenger-auth.js'
@@ -264,7 +264,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     lateSweep: 'background' as const,
     onLateSweepError: (error: unknown) => logger.warn({ err: error }, 'the second sweep after an erasure or deletion failed; statistics written late stay until retention'),
   }
-  const admin = new AppAdmin({ db: data.db, apps: data.apps, webhookEvents, ...lifecycle })
+  const admin = openAppAdmin(data, { webhookEvents, ...lifecycle })
   const userLifecycle = new UserLifecycle({ db: data.db, apps: data.apps, webhookEvents, ...lifecycle })
   const retention = new RetentionPruner({
     db: data.db,
