@@ -7,7 +7,7 @@ import { join } from 'node:path'
 import { ConfigError, NoDatabaseError } from '../errors/config-error.js'
 import { AdminKeyRepository } from '../storage/admin-key-repository.js'
 import { AppRepository } from '../storage/app-repository.js'
-import { checkMasterKey } from '../storage/master-key-check.js'
+import { checkMasterKey, holdsMasterKeyCheck } from '../storage/master-key-check.js'
 import { hasVeritySchema, migrateToLatest, type MigrationReport } from '../storage/migrate.js'
 import { openDatabase, SQLITE_FILE, type OpenDatabase } from '../storage/open-database.js'
 import { SigningKeyRepository } from '../storage/signing-key-repository.js'
@@ -67,7 +67,7 @@ export async function openVerityData(config: StorageConfig, options: { mayCreate
     const migrations = await migrateToLatest(database.db)
     if (migrations.error) throw migrations.error
     // A key file is made only for a database that has never held secrets.
-    const initialised = await database.db.selectFrom('meta').select('key').where('key', '=', 'master_key_check').executeTakeFirst()
+    const initialised = await holdsMasterKeyCheck(database.db)
     const { key, source } = loadMasterKey(config.masterKey, config.dataDir, { mayCreate: !initialised })
     const box = new SecretBox(key)
     await checkMasterKey(database.db, box, source, database.location)

@@ -180,7 +180,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     onChange: () => onConfigApplied(),
     maxAgeMs: config.configMaxAgeMs,
     onRefreshError: () => metrics.databaseError('config_refresh'),
-    db: data.db,
+    changes: data.changes,
     apps: data.apps,
     signingKeys: data.signingKeys,
     adminKeys: data.adminKeys,
