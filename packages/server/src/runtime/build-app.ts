@@ -4,7 +4,7 @@ import { ConfigCache } from '../config-cache/config-cache.js'
 import { PostgresChangeListener } from '../config-cache/postgres-change-listener.js'
 import { countAuthResults, metricsRoutes } from '../http/metrics/metrics-routes.js'
 import { VerityMetrics } from '../http/metrics/verity-metrics.js'
-import { CONFIG_CHANNEL, MESSAGES_CHANNEL } from '../storage/notify.js'
+import { MESSAGES_CHANNEL } from '../storage/notify.js'
 import { createRequestHandler } from '../http/handle-request.js'
 import { StaticSite } from '../http/static-site.js'
 import { buildOpenApiDocument } from '../http/openapi.js'
@@ -12,8 +12,6 @@ import { Router } from '../http/router.js'
 import type { Reply, Route } from '../http/route.js'
 import { adminAppRoutes } from '../http/routes/admin-app-routes.js'
 import { adminPublicKeyRoutes } from '../http/routes/admin-public-key-routes.js'
-import { jwksFetcher, jwksGetOptions } from '../config-cache/fetch-jwks.js'
-import { JwksRegistry } from '../config-cache/platform-key-set.js'
 import { PublicKeys } from '../services/public-keys.js'
 import { adminWebhookRoutes } from '../http/routes/admin-webhook-routes.js'
 import { Webhooks } from '../services/webhooks.js'
@@ -28,7 +26,6 @@ import { FailureLog } from '../services/failure-log.js'
 import { adminUserRoutes } from '../http/routes/admin-user-routes.js'
 import { RetentionPruner } from '../services/retention.js'
 import { UserLifecycle } from '../services/user-lifecycle.js'
-import { SignOutRepository } from '../storage/sign-out-repository.js'
 import { healthRoutes } from '../http/routes/health-routes.js'
 import { messengerAuthRoutes } from '../http/routes/messenger-auth-routes.js'
 import { adminConversationRoutes } from '../http/routes/admin-conversation-routes.js'
@@ -42,7 +39,6 @@ import { Conversations } from '../services/conversations.js'
 import { UserProfiles } from '../services/user-profiles.js'
 import { ConversationRepository } from '../storage/conversation-repository.js'
 import { UserRepository } from '../storage/user-repository.js'
-import { hashAdminKey } from '../storage/admin-key-repository.js'
 import { openAppAdmin } from './open-app-admin.js'
 import { AuthEventBuffer } from '../services/auth-event-buffer.js'
 import { diagnoseFailure } from '../diagnosis/diagnose-failure.js'
@@ -53,6 +49,7 @@ import { RateWindow } from '../limits/rate-window.js'
 import { openFailureLimit } from './open-failure-limit.js'
 import { DiagnosisBudget, type DiagnosisBudgetOptions } from '../diagnosis/work-budget.js'
 import type { VerityData } from './open-verity-data.js'
+import { openConfigCache } from './open-config-cache.js'
 import { requestInMemory, type MemoryReply, type MemoryRequest } from '../http/memory-request.js'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { VERSION } from './version.js'
@@ -132,39 +129,7 @@ export async function buildApp(data: VerityData, config: ServerConfig, options: 
   const metrics = new VerityMetrics()
   // Set once the live streams exist: a configuration change makes them re-check their tokens at once.
   let onConfigApplied = (): void => {}
-  const fetchJwks = jwksFetcher(jwksGetOptions(config.jwksAllowHttp))
-  const jwks = new JwksRegistry({ fetch: fetchJwks, logger, ...(options.jwksClock && { now: options.jwksClock }) })
-  const cache = new ConfigCache({
-    jwks,
-    onChange: () => onConfigApplied(),
-    maxAgeMs: config.configMaxAgeMs,
-    onRefreshError: () => metrics.databaseError('config_refresh'),
-    changes: data.changes,
-    apps: data.apps,
-    signingKeys: data.signingKeys,
-    adminKeys: data.adminKeys,
-    signOuts: new SignOutRepository(data.db),
-    securitySettings: data.securitySettings,
-    tokenTtlSeconds: config.tokenTtlSeconds,
-    bootstrapAdminKeyHash: config.adminKey ? hashAdminKey(config.adminKey) : null,
-    logger,
-  })
-  await cache.refresh()
-  cache.start()
-  // PostgreSQL: other instances' configuration writes arrive by NOTIFY at once; the poll above is
-  // the safety net while the listening connection is away.
-  let listener: PostgresChangeListener | null = null
-  if (data.dialect === 'postgres' && config.databaseUrl) {
-    listener = new PostgresChangeListener({
-      url: config.databaseUrl,
-      logger,
-      connectTimeoutMs: config.dbConnectTimeoutMs,
-      onConnect: () => cache.nudge(),
-      onError: () => metrics.databaseError('listener'),
-    })
-    listener.subscribe(CONFIG_CHANNEL, () => cache.nudge())
-    await listener.start()
-  }
+  const { cache, listener, jwks, fetchJwks } = await openConfigCache(data, config, { logger, metrics, onApplied: () => onConfigApplied(), ...(options.jwksClock && { jwksClock: options.jwksClock }) })
 
   const budget = new DiagnosisBudget(options.diagnosisBudget ?? { perAppPerSecond: 5_000, globalPerSecond: 50_000, perDiagnosis: 12_000 })
   const profiles = new UserProfiles(new UserRepository(data.db))
