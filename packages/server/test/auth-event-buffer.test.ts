@@ -7,7 +7,7 @@ import { pino } from 'pino'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { parseStorageConfig } from '../src/config/server-config.js'
 import { openVerityData, type VerityData } from '../src/runtime/open-verity-data.js'
-import { AppAdmin } from '../src/services/app-admin.js'
+import { openAppAdmin } from '../src/runtime/open-app-admin.js'
 import { AuthEventBuffer, FAILURES_KEPT_PER_APP, userKey } from '../src/services/auth-event-buffer.js'
 import { StatisticsRepository } from '../src/storage/statistics-repository.js'
 import type { AuthFailureEvent } from '../src/verification/auth-events.js'
@@ -26,7 +26,7 @@ describe.each(BACKENDS)('statistics flush on %s', (backend) => {
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'verity-flush-'))
     data = await openVerityData(parseStorageConfig({ dataDir: dir }, await backendEnv(backend)))
-    const admin = new AppAdmin({ db: data.db, apps: data.apps, onChange: async () => {} })
+    const admin = openAppAdmin(data, { onChange: async () => {} })
     const created = await admin.createApp({ name: 'Flush', environment: 'test' }, 'test')
     appId = created.app.id
     await admin.rotateSecret(appId, 'ios', 'test')

@@ -35,6 +35,25 @@ const LAYERS: readonly (readonly string[])[] = [
   ['cli'],
 ]
 
+/**
+ * The composition root: it opens the database and hands its handle to the repositories, so it may
+ * name the Kysely type; it holds no query.
+ */
+const COMPOSITION_ROOT = ['runtime/open-verity-data.ts']
+
+/** Files outside storage/ that still hold SQL, each to be emptied into a repository. */
+const SQL_OUTSIDE_STORAGE_ALLOWED = [
+  'services/auth-event-buffer.ts', // moved by the statistics repository work
+  'services/retention.ts', // moved by the statistics repository work
+  'services/rollout.ts', // moved by the statistics repository work
+  'services/user-lifecycle.ts', // moved by the statistics repository work
+  'http/routes/admin-rollout-routes.ts', // moved by the statistics repository work
+]
+
+/** A Kysely import, a query builder call or a tagged SQL template. */
+const KYSELY_IMPORT = /(?:^|\n)\s*(?:import|export)\b[^'"]*?from\s+'kysely'/
+const SQL_BUILDER = /\.(?:selectFrom|insertInto|updateTable|deleteFrom|replaceInto|mergeInto)\(|\bsql`|\bsql\.(?:raw|ref|table|id|lit|join)\(|\.transaction\(\)\.execute\(/
+
 const SRC = resolve(dirname(fileURLToPath(import.meta.url)), '../src')
 const rank = new Map(LAYERS.flatMap((folders, level) => folders.map((folder) => [folder, level] as const)))
 
@@ -88,5 +107,25 @@ describe('import directions in packages/server/src', () => {
     }
     for (const file of sourceFiles) visit(file, [])
     expect(cycles).toEqual([])
+  })
+
+  it('no file outside storage/ imports kysely or builds SQL', () => {
+    const wrong: string[] = []
+    for (const file of sourceFiles) {
+      const name = relative(SRC, file).split(sep).join('/')
+      if (folderOf(file) === 'storage' || SQL_OUTSIDE_STORAGE_ALLOWED.includes(name)) continue
+      const source = readFileSync(file, 'utf8')
+      if (KYSELY_IMPORT.test(source) && !COMPOSITION_ROOT.includes(name)) wrong.push(`${name}: imports kysely`)
+      if (SQL_BUILDER.test(source)) wrong.push(`${name}: builds SQL`)
+    }
+    expect(wrong).toEqual([])
+  })
+
+  it('the SQL check sees a query builder call, a SQL template and a Kysely import', () => {
+    expect(SQL_BUILDER.test("await db.selectFrom('apps').selectAll().execute()")).toBe(true)
+    expect(SQL_BUILDER.test('await sql`select 1`.execute(db)')).toBe(true)
+    expect(SQL_BUILDER.test('await db.transaction().execute(async (trx) => {})')).toBe(true)
+    expect(KYSELY_IMPORT.test("import type { Kysely } from 'kysely'")).toBe(true)
+    expect(SQL_BUILDER.test('await this.#repo.list({ limit })')).toBe(false)
   })
 })

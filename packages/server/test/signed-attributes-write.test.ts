@@ -6,7 +6,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { parseStorageConfig } from '../src/config/server-config.js'
 import { openVerityData, type VerityData } from '../src/runtime/open-verity-data.js'
-import { AppAdmin } from '../src/services/app-admin.js'
+import { openAppAdmin } from '../src/runtime/open-app-admin.js'
 import { UserRepository, type UserIdentity } from '../src/storage/user-repository.js'
 import { backendEnv, BACKENDS } from './support/backends.js'
 
@@ -22,7 +22,7 @@ describe.each(BACKENDS)('signed attributes on %s', (backend) => {
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'verity-signed-'))
     data = await openVerityData(parseStorageConfig({ dataDir: dir }, await backendEnv(backend)))
-    const admin = new AppAdmin({ db: data.db, apps: data.apps, onChange: async () => {} })
+    const admin = openAppAdmin(data, { onChange: async () => {} })
     const { app } = await admin.createApp({ name: 'Signed', environment: 'test' }, 'test')
     users = new UserRepository(data.db)
     user = { appId: app.id, userKey: 'user:alice', userId: 'alice', email: null, emailVerified: false }

@@ -1,6 +1,7 @@
 import { userInfo } from 'node:os'
 import { parseStorageConfig } from '../config/server-config.js'
-import { AppAdmin } from '../services/app-admin.js'
+import type { AppAdmin } from '../services/app-admin.js'
+import { openAppAdmin } from '../runtime/open-app-admin.js'
 import { UserLifecycle } from '../services/user-lifecycle.js'
 import { openVerityData, type VerityData } from '../runtime/open-verity-data.js'
 import { QueuedWebhookEvents } from '../webhooks/webhook-events.js'
@@ -31,7 +32,7 @@ export async function withData<T>(options: DataOptions, io: CliIo, run: (ctx: Cl
     // CLI changes are queued like the API's, and a running server delivers them.
     const onChange = async (): Promise<void> => {}
     const webhookEvents = new QueuedWebhookEvents(data.webhooks)
-    const admin = new AppAdmin({ db: data.db, apps: data.apps, onChange, lateSweep: 'await', webhookEvents })
+    const admin = openAppAdmin(data, { onChange, lateSweep: 'await', webhookEvents })
     const users = new UserLifecycle({ db: data.db, apps: data.apps, onChange, lateSweep: 'await', webhookEvents })
     return await run({ data, admin, users, actor: `cli:${safeUserName()}` })
   } finally {

@@ -1,11 +1,9 @@
-import type { Kysely } from 'kysely'
 import type { Logger } from 'pino'
 import { VerityError } from '../errors/verity-error.js'
 import type { AppRepository } from '../storage/app-repository.js'
 import type { AdminKeyRepository } from '../storage/admin-key-repository.js'
 import type { SecuritySettings, SecuritySettingsRepository } from '../storage/security-settings-repository.js'
-import { currentRevision } from '../storage/config-change.js'
-import type { Database } from '../storage/schema.js'
+import type { ConfigChanges } from '../storage/config-change.js'
 import type { SignOutRepository } from '../storage/sign-out-repository.js'
 import type { SigningKeyRepository } from '../storage/signing-key-repository.js'
 import type { ClaimedIdentity } from '../verification/identity.js'
@@ -24,7 +22,8 @@ export const MAX_CONFIG_AGE_MS = 30_000
 export const SIGN_OUT_KEPT_MS = 24 * 3_600_000 + 10 * 60_000
 
 export interface ConfigCacheDeps {
-  readonly db: Kysely<Database>
+  /** Where the configuration revision is read. */
+  readonly changes: ConfigChanges
   readonly apps: AppRepository
   readonly signingKeys: SigningKeyRepository
   readonly adminKeys: AdminKeyRepository
@@ -214,8 +213,8 @@ export class ConfigCache {
 
   async #load(): Promise<void> {
     const startedAt = Date.now()
-    const { db, apps, logger } = this.#deps
-    const revision = await currentRevision(db)
+    const { changes, apps, logger } = this.#deps
+    const revision = await changes.revision()
     if (revision !== this.#revision) {
       const changed = await apps.changedSince(this.#revision)
       const next = new Map(this.#apps)

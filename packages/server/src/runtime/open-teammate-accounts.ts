@@ -41,7 +41,7 @@ export function openTeammateAccounts(data: VerityData, settings: TeammateSetting
     hasher,
     directory: new TeammateDirectory(data.teammates, hasher),
     sessions,
-    tokens: new ApiTokens(data.apiTokens, data.db),
+    tokens: new ApiTokens(data.apiTokens, data.changes),
     stop: () => clearInterval(timer),
   }
 }

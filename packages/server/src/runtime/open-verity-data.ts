@@ -7,7 +7,7 @@ import { join } from 'node:path'
 import { ConfigError, NoDatabaseError } from '../errors/config-error.js'
 import { AdminKeyRepository } from '../storage/admin-key-repository.js'
 import { AppRepository } from '../storage/app-repository.js'
-import { checkMasterKey } from '../storage/master-key-check.js'
+import { checkMasterKey, holdsMasterKeyCheck } from '../storage/master-key-check.js'
 import { hasVeritySchema, migrateToLatest, type MigrationReport } from '../storage/migrate.js'
 import { openDatabase, SQLITE_FILE, type OpenDatabase } from '../storage/open-database.js'
 import { SigningKeyRepository } from '../storage/signing-key-repository.js'
@@ -16,6 +16,10 @@ import { TeammateSessionRepository } from '../storage/teammate-session-repositor
 import { ApiTokenRepository } from '../storage/api-token-repository.js'
 import { SecuritySettingsRepository } from '../storage/security-settings-repository.js'
 import { WebhookRepository } from '../storage/webhook-repository.js'
+import { AuditRepository } from '../storage/audit-repository.js'
+import { ConfigChanges } from '../storage/config-change.js'
+import { FailureRepository } from '../storage/failure-repository.js'
+import { PublicKeyRepository } from '../storage/public-key-repository.js'
 
 /** The data a server or a CLI command works on: storage opened, migrated and unlocked. */
 export interface VerityData extends OpenDatabase {
@@ -30,6 +34,11 @@ export interface VerityData extends OpenDatabase {
   readonly box: SecretBox
   readonly deviceIds: DeviceIds
   readonly webhooks: WebhookRepository
+  /** Configuration writes and audit events, each in one transaction. */
+  readonly changes: ConfigChanges
+  readonly audit: AuditRepository
+  readonly failures: FailureRepository
+  readonly publicKeys: PublicKeyRepository
   readonly migrations: MigrationReport
 }
 
@@ -58,7 +67,7 @@ export async function openVerityData(config: StorageConfig, options: { mayCreate
     const migrations = await migrateToLatest(database.db)
     if (migrations.error) throw migrations.error
     // A key file is made only for a database that has never held secrets.
-    const initialised = await database.db.selectFrom('meta').select('key').where('key', '=', 'master_key_check').executeTakeFirst()
+    const initialised = await holdsMasterKeyCheck(database.db)
     const { key, source } = loadMasterKey(config.masterKey, config.dataDir, { mayCreate: !initialised })
     const box = new SecretBox(key)
     await checkMasterKey(database.db, box, source, database.location)
@@ -77,6 +86,10 @@ export async function openVerityData(config: StorageConfig, options: { mayCreate
       box,
       deviceIds: new DeviceIds(key),
       webhooks: new WebhookRepository(database.db, box),
+      changes: new ConfigChanges(database.db),
+      audit: new AuditRepository(database.db),
+      failures: new FailureRepository(database.db),
+      publicKeys: new PublicKeyRepository(database.db),
       migrations,
     }
   } catch (error) {

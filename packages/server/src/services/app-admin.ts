@@ -1,23 +1,23 @@
-import type { Kysely } from 'kysely'
 import { newId, newPlatformSecret } from '../crypto/random-ids.js'
 import { VerityError } from '../errors/verity-error.js'
 import type { AppRepository, Environment, StoredApp } from '../storage/app-repository.js'
-import { actorName, appendAuditEvent, changeConfig, type Actor } from '../storage/config-change.js'
-import { deleteAppDataInBatches, deleteAppRows, deleteAppStatistics } from '../storage/delete-app-rows.js'
-import type { Database } from '../storage/schema.js'
+import { appRows } from '../storage/app-rows.js'
+import { actorName, appendAuditEvent, type Actor, type ConfigChanges } from '../storage/config-change.js'
+import { deleteAppRows } from '../storage/delete-app-rows.js'
 import type { WebhookEvents } from '../webhooks/webhook-events.js'
 import { PLATFORMS, type Platform } from '../verification/platforms.js'
 import { appView, platformView, secretView, type AppView, type PlatformView, type SecretView } from './admin-views.js'
 import { sweepLate, type LateSweepMode } from './late-sweep.js'
 import { decodeCursor, nextCursor, pageSize } from './pagination.js'
-import { computeRollout, rolloutDays, type Rollout } from './rollout.js'
-import { StatisticsRepository } from '../storage/statistics-repository.js'
+import { rolloutDays, type Rollout } from './rollout.js'
 
 export const APP_ID_PATTERN = /^app_[0-9a-z]{26}$/
 
 export interface AppAdminDeps {
-  readonly db: Kysely<Database>
+  readonly changes: ConfigChanges
   readonly apps: AppRepository
+  /** The rollout of one platform over `days` days (services/rollout.ts over the statistics). */
+  readonly rollout: (app: StoredApp, platform: Platform, days: number, now: Date) => Promise<Rollout>
   /** Called after every committed write, so this process serves the change at once. */
   readonly onChange: () => Promise<void>
   readonly now?: () => Date
@@ -47,14 +47,12 @@ export class AppAdmin {
     const now = this.#now()
     const at = now.toISOString()
     const appId = newId('app', now.getTime())
-    await changeConfig(this.#deps.db, { actor, action: 'app.created', appId, details: { name: input.name, environment: input.environment } }, now, async (trx, revision) => {
-      await trx.insertInto('apps').values({ id: appId, name: input.name, environment: input.environment, created_at: at, revision }).execute()
-      for (const platform of PLATFORMS) {
-        await trx.insertInto('platforms').values({ app_id: appId, platform, enforced: 0, updated_at: at }).execute()
+    await this.#deps.changes.change({ actor, action: 'app.created', appId, details: { name: input.name, environment: input.environment } }, now, async (trx, revision) => {
+      const platforms = PLATFORMS.map((platform) => {
         const secretId = newId('sec', now.getTime())
-        const ciphertext = this.#deps.apps.sealSecret(appId, platform, secretId, newPlatformSecret())
-        await trx.insertInto('secrets').values({ id: secretId, app_id: appId, platform, ciphertext, created_at: at, revoked_at: null, last_used_at: null }).execute()
-      }
+        return { platform, secretId, ciphertext: this.#deps.apps.sealSecret(appId, platform, secretId, newPlatformSecret()) }
+      })
+      await appRows.insertApp(trx, { id: appId, name: input.name, environment: input.environment, at, revision, platforms })
     })
     await this.#deps.onChange()
     const app = await this.#require(appId)
@@ -78,8 +76,8 @@ export class AppAdmin {
   async setEnforced(appId: string, platform: Platform, enforced: boolean, actor: Actor): Promise<PlatformView> {
     const now = this.#now()
     await this.#require(appId)
-    await changeConfig(this.#deps.db, { actor, action: enforced ? 'platform.enforced' : 'platform.unenforced', appId, platform }, now, async (trx) => {
-      await trx.updateTable('platforms').set({ enforced: enforced ? 1 : 0, updated_at: now.toISOString() }).where('app_id', '=', appId).where('platform', '=', platform).execute()
+    await this.#deps.changes.change({ actor, action: enforced ? 'platform.enforced' : 'platform.unenforced', appId, platform }, now, async (trx) => {
+      await appRows.setEnforced(trx, appId, platform, enforced, now.toISOString())
       await this.#deps.webhookEvents?.emit(trx, enforced ? 'platform.enforced' : 'platform.unenforced', { app_id: appId, platform, actor: actorName(actor) }, now)
     })
     await this.#deps.onChange()
@@ -89,7 +87,7 @@ export class AppAdmin {
   /** Secret values leave the server only here (and at creation); each read is audited. */
   async listSecrets(appId: string, platform: Platform, actor: Actor): Promise<SecretView[]> {
     const app = await this.#require(appId)
-    await appendAuditEvent(this.#deps.db, { actor, action: 'secrets.viewed', appId, platform }, this.#now())
+    await this.#deps.changes.append({ actor, action: 'secrets.viewed', appId, platform }, this.#now())
     return app.secrets.filter((s) => s.platform === platform && s.revokedAt === null).map(secretView)
   }
 
@@ -99,8 +97,8 @@ export class AppAdmin {
     await this.#require(appId)
     const secretId = newId('sec', now.getTime())
     const ciphertext = this.#deps.apps.sealSecret(appId, platform, secretId, newPlatformSecret())
-    await changeConfig(this.#deps.db, { actor, action: 'secret.created', appId, platform, target: secretId }, now, async (trx) => {
-      await trx.insertInto('secrets').values({ id: secretId, app_id: appId, platform, ciphertext, created_at: now.toISOString(), revoked_at: null, last_used_at: null }).execute()
+    await this.#deps.changes.change({ actor, action: 'secret.created', appId, platform, target: secretId }, now, async (trx) => {
+      await appRows.insertSecret(trx, { id: secretId, appId, platform, ciphertext, at: now.toISOString() })
       await this.#deps.webhookEvents?.emit(trx, 'secret.created', { app_id: appId, platform, secret_id: secretId, actor: actorName(actor) }, now)
     })
     await this.#deps.onChange()
@@ -122,11 +120,13 @@ export class AppAdmin {
     const secretId = newId('sec', now.getTime())
     const ciphertext = this.#deps.apps.sealSecret(appId, platform, secretId, newPlatformSecret())
     const created = { actor, action: 'secret.created', appId, platform, target: secretId, details: { replaces: exposedId } }
-    await changeConfig(this.#deps.db, created, now, async (trx) => {
-      await trx.insertInto('secrets').values({ id: secretId, app_id: appId, platform, ciphertext, created_at: now.toISOString(), revoked_at: null, last_used_at: null }).execute()
-      const revoked = await trx.updateTable('secrets').set({ revoked_at: now.toISOString() }).where('id', '=', exposedId).where('revoked_at', 'is', null).executeTakeFirst()
-      // Revoked by another writer meanwhile: nothing is changed (the new secret is rolled back too).
-      if (Number(revoked.numUpdatedRows) !== 1) throw new VerityError('not_found', `This ${platform} platform has no active secret with this id.`)
+    await this.#deps.changes.change(created, now, async (trx) => {
+      // Revoked by another writer meanwhile: nothing is changed (the new secret is not written either).
+      if (!(await appRows.secretStates(trx, appId, platform)).some((s) => s.id === exposedId && s.revokedAt === null)) {
+        throw new VerityError('not_found', `This ${platform} platform has no active secret with this id.`)
+      }
+      await appRows.insertSecret(trx, { id: secretId, appId, platform, ciphertext, at: now.toISOString() })
+      await appRows.revokeSecret(trx, exposedId, now.toISOString())
       await this.#deps.webhookEvents?.emit(trx, 'secret.created', { app_id: appId, platform, secret_id: secretId, actor: actorName(actor) }, now)
       await this.#deps.webhookEvents?.emit(trx, 'secret.revoked', { app_id: appId, platform, secret_id: exposedId, actor: actorName(actor) }, now)
       await appendAuditEvent(trx, { actor, action: 'secret.revoked', appId, platform, target: exposedId, details: { replaced_by: secretId } }, now)
@@ -158,13 +158,13 @@ export class AppAdmin {
   }
 
   async #revoke(appId: string, platform: Platform, secretId: string, actor: Actor, now: Date): Promise<void> {
-    await changeConfig(this.#deps.db, { actor, action: 'secret.revoked', appId, platform, target: secretId }, now, async (trx) => {
-      const rows = await trx.selectFrom('secrets').select(['id', 'revoked_at']).where('app_id', '=', appId).where('platform', '=', platform).execute()
-      const target = rows.find((r) => r.id === secretId)
+    await this.#deps.changes.change({ actor, action: 'secret.revoked', appId, platform, target: secretId }, now, async (trx) => {
+      const secrets = await appRows.secretStates(trx, appId, platform)
+      const target = secrets.find((s) => s.id === secretId)
       if (!target) throw new VerityError('not_found', `This ${platform} platform has no secret with this id.`)
-      if (target.revoked_at !== null) throw new AlreadyRevoked(target.revoked_at)
-      if (rows.filter((r) => r.revoked_at === null).length === 1) throw new VerityError('last_active_secret')
-      await trx.updateTable('secrets').set({ revoked_at: now.toISOString() }).where('id', '=', secretId).execute()
+      if (target.revokedAt !== null) throw new AlreadyRevoked(target.revokedAt)
+      if (secrets.filter((s) => s.revokedAt === null).length === 1) throw new VerityError('last_active_secret')
+      await appRows.revokeSecret(trx, secretId, now.toISOString())
       await this.#deps.webhookEvents?.emit(trx, 'secret.revoked', { app_id: appId, platform, secret_id: secretId, actor: actorName(actor) }, now)
     })
   }
@@ -180,17 +180,17 @@ export class AppAdmin {
       throw new VerityError('confirmation_required', `Deleting an app removes its secrets, users, conversations, statistics and failures for good. Confirm with ?confirm=${appId}.`)
     }
     await this.#deps.flushStatistics?.()
-    await deleteAppDataInBatches(this.#deps.db, appId)
+    await this.#deps.apps.deleteDataInBatches(appId)
     const now = this.#now()
-    await changeConfig(this.#deps.db, { actor, action: 'app.deleted', appId, details: { name: app.name, environment: app.environment } }, now, (trx) => deleteAppRows(trx, appId))
+    await this.#deps.changes.change({ actor, action: 'app.deleted', appId, details: { name: app.name, environment: app.environment } }, now, (trx) => deleteAppRows(trx, appId))
     await this.#deps.onChange()
-    await sweepLate(this.#deps.lateSweep ?? 'background', () => deleteAppStatistics(this.#deps.db, appId), this.#deps.onLateSweepError)
+    await sweepLate(this.#deps.lateSweep ?? 'background', () => this.#deps.apps.deleteLateStatistics(appId), this.#deps.onLateSweepError)
   }
 
   /** Who would be refused if this platform were enforced now (API.md, Rollout). */
   async rollout(appId: string, platform: Platform, days?: number): Promise<Rollout> {
     const window = rolloutDays(days)
-    return computeRollout(new StatisticsRepository(this.#deps.db), await this.#require(appId), platform, window, this.#now())
+    return this.#deps.rollout(await this.#require(appId), platform, window, this.#now())
   }
 
   async #require(appId: string): Promise<StoredApp> {

@@ -1,9 +1,8 @@
-import type { Kysely } from 'kysely'
-import type { AuditEventsTable, Database } from '../storage/schema.js'
+import type { AuditEventRow, AuditRepository } from '../storage/audit-repository.js'
 import { decodeCursor, nextCursor, pageSize } from './pagination.js'
 
 /** A stored event, with its details parsed from JSON. */
-export type AuditEventView = Omit<AuditEventsTable, 'details'> & { details: Record<string, unknown> | null }
+export type AuditEventView = Omit<AuditEventRow, 'details'> & { details: Record<string, unknown> | null }
 
 export interface AuditFilter {
   readonly appId?: string | undefined
@@ -17,19 +16,26 @@ export interface AuditFilter {
 export const CSV_EXPORT_LIMIT = 10_000
 
 /** Who changed which setting or secret, when: newest first. Never holds a secret value. */
-export async function listAuditEvents(
-  db: Kysely<Database>,
-  options: AuditFilter & { limit?: number; cursor?: string; exportAll?: boolean },
+export class AuditLog {
+  readonly #repo: AuditRepository
+
+  constructor(repo: AuditRepository) {
+    this.#repo = repo
+  }
+
+  list(options: AuditFilter & { limit?: number | undefined; cursor?: string | undefined; exportAll?: boolean }): Promise<{ events: AuditEventView[]; next_cursor: string | null }> {
+    return listAuditEvents(this.#repo, options)
+  }
+}
+
+async function listAuditEvents(
+  audit: AuditRepository,
+  options: AuditFilter & { limit?: number | undefined; cursor?: string | undefined; exportAll?: boolean },
 ): Promise<{ events: AuditEventView[]; next_cursor: string | null }> {
   const limit = options.exportAll ? CSV_EXPORT_LIMIT : pageSize(options.limit)
   const before = decodeCursor(options.cursor, /^evt_[0-9a-z]{26}$/)
-  let query = db.selectFrom('audit_events').selectAll().orderBy('id', 'desc').limit(limit)
-  if (before) query = query.where('id', '<', before)
-  if (options.appId) query = query.where('app_id', '=', options.appId)
-  if (options.actor) query = query.where('actor', '=', options.actor)
-  if (options.action) query = query.where('action', '=', options.action)
-  if (options.since) query = query.where('at', '>=', new Date(options.since).toISOString())
-  const rows = await query.execute()
+  const since = options.since ? new Date(options.since).toISOString() : undefined
+  const rows = await audit.list({ appId: options.appId, actor: options.actor, action: options.action, since, before, limit })
   const events = rows.map((r) => ({ ...r, details: r.details ? (JSON.parse(r.details) as Record<string, unknown>) : null }))
   return { events, next_cursor: options.exportAll ? null : nextCursor(events, limit) }
 }

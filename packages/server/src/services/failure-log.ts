@@ -1,7 +1,5 @@
-import type { Kysely } from 'kysely'
 import { VerityError } from '../errors/verity-error.js'
-import type { Database } from '../storage/schema.js'
-import { FailureRepository, type FailureRow } from '../storage/failure-repository.js'
+import type { FailureRepository, FailureRow } from '../storage/failure-repository.js'
 import type { Diagnosis } from '../diagnosis/diagnosis.js'
 import type { Platform } from '../verification/platforms.js'
 import { decodeCursor, encodeCursor, pageSize } from './pagination.js'
@@ -25,14 +23,25 @@ const FAILURE_ID = /^fail_[0-9a-z]{26}$/
  * the last id; the ids themselves stay internal (the cursor wraps them) because API.md names the
  * fields of a Failure and an id is not one of them.
  */
-export async function listFailures(
-  db: Kysely<Database>,
+export class FailureLog {
+  readonly #repo: FailureRepository
+
+  constructor(repo: FailureRepository) {
+    this.#repo = repo
+  }
+
+  list(appId: string, options: { platform?: Platform | undefined; diagnosis?: Diagnosis | undefined; limit?: number | undefined; cursor?: string | undefined } = {}): Promise<{ failures: FailureView[]; next_cursor: string | null }> {
+    return listFailures(this.#repo, appId, options)
+  }
+}
+
+async function listFailures(
+  repo: FailureRepository,
   appId: string,
   options: { platform?: Platform | undefined; diagnosis?: Diagnosis | undefined; limit?: number | undefined; cursor?: string | undefined } = {},
 ): Promise<{ failures: FailureView[]; next_cursor: string | null }> {
   const limit = pageSize(options.limit)
   const before = decodeCursor(options.cursor, FAILURE_ID)
-  const repo = new FailureRepository(db)
   if (!(await repo.appExists(appId))) throw new VerityError('app_not_found')
   const rows = await repo.page(appId, { platform: options.platform, diagnosis: options.diagnosis }, limit, before)
   return { failures: rows.map(failureView), next_cursor: rows.length === limit ? encodeCursor(rows[rows.length - 1]!.id) : null }

@@ -1,4 +1,3 @@
-import type { Kysely } from 'kysely'
 import { newId } from '../crypto/random-ids.js'
 import { VerityError } from '../errors/verity-error.js'
 import { isPublicAddress } from '../network/address-policy.js'
@@ -6,9 +5,8 @@ import { urlProblem } from '../network/bounded-get.js'
 import type { FetchedJwks, FetchJwks } from '../config-cache/fetch-jwks.js'
 import type { JwksStatus } from '../config-cache/jwks-source.js'
 import type { AppRepository } from '../storage/app-repository.js'
-import { changeConfig, type Actor } from '../storage/config-change.js'
-import { publicKeyRows, type StoredPublicKey } from '../storage/public-key-repository.js'
-import type { Database } from '../storage/schema.js'
+import type { Actor, ConfigChanges } from '../storage/config-change.js'
+import { publicKeyRows, type PublicKeyRepository, type StoredPublicKey } from '../storage/public-key-repository.js'
 import { isJwkProblem, readPublicJwk } from '../verification/public-jwk.js'
 import type { Platform } from '../verification/platforms.js'
 import { APP_ID_PATTERN } from './app-admin.js'
@@ -31,7 +29,8 @@ export interface PublicKeyView {
 }
 
 export interface PublicKeysDeps {
-  readonly db: Kysely<Database>
+  readonly changes: ConfigChanges
+  readonly publicKeys: PublicKeyRepository
   readonly apps: AppRepository
   readonly fetchJwks: FetchJwks
   /** VERITY_JWKS_ALLOW_HTTP: http:// and any address, for development. */
@@ -66,7 +65,7 @@ export class PublicKeys {
     const id = newId('pk', now.getTime())
     const entry = input.jwk !== undefined ? this.#readJwk(id, appId, platform, input.jwk) : await this.#readJwksUrl(id, appId, platform, input.jwks_url ?? '')
     const details = entry.jwksUrl !== null ? { kind: 'jwks_url', jwks_url: entry.jwksUrl } : { kind: 'jwk', kid: entry.kid, alg: entry.algorithm }
-    await changeConfig(this.#deps.db, { actor, action: 'public_key.added', appId, platform, target: id, details }, now, async (trx) => {
+    await this.#deps.changes.change({ actor, action: 'public_key.added', appId, platform, target: id, details }, now, async (trx) => {
       const existing = await publicKeyRows.ofPlatform(trx, appId, platform)
       if (existing.length >= MAX_PUBLIC_KEYS_PER_PLATFORM) {
         throw new VerityError('public_key_exists', `This platform has ${existing.length} public keys, the most it may have: remove one first.`)
@@ -87,13 +86,13 @@ export class PublicKeys {
 
   async list(appId: string, platform: Platform): Promise<PublicKeyView[]> {
     await this.#requireApp(appId)
-    return (await publicKeyRows.ofPlatform(this.#deps.db, appId, platform)).map((k) => this.#view(k))
+    return (await this.#deps.publicKeys.ofPlatform(appId, platform)).map((k) => this.#view(k))
   }
 
   /** Removes a key; sessions it verified stop working, as with a revoked secret. */
   async remove(appId: string, platform: Platform, id: string, actor: Actor): Promise<void> {
     await this.#requireApp(appId)
-    await changeConfig(this.#deps.db, { actor, action: 'public_key.removed', appId, platform, target: id }, this.#now(), async (trx) => {
+    await this.#deps.changes.change({ actor, action: 'public_key.removed', appId, platform, target: id }, this.#now(), async (trx) => {
       if (!(await publicKeyRows.remove(trx, appId, platform, id))) throw new VerityError('not_found', `This ${platform} platform has no public key with this id.`)
     })
     await this.#deps.onChange()

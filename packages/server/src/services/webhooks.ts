@@ -1,8 +1,6 @@
-import type { Kysely } from 'kysely'
 import { newId } from '../crypto/random-ids.js'
 import { VerityError } from '../errors/verity-error.js'
-import { appendAuditEvent, type Actor } from '../storage/config-change.js'
-import type { Database } from '../storage/schema.js'
+import type { Actor, ConfigChanges } from '../storage/config-change.js'
 import type { AttemptRecord, DeliveryRow, StoredWebhook, WebhookRepository } from '../storage/webhook-repository.js'
 import { webhookUrlProblem } from '../webhooks/webhook-address.js'
 import type { QueuedWebhookEvents, WebhookEventType } from '../webhooks/webhook-events.js'
@@ -38,7 +36,7 @@ export interface DeliveryView {
 }
 
 export interface WebhooksDeps {
-  readonly db: Kysely<Database>
+  readonly changes: ConfigChanges
   readonly repo: WebhookRepository
   readonly events: QueuedWebhookEvents
   /** VERITY_WEBHOOKS_ALLOW_HTTP: http, loopback and private addresses allowed (development). */
@@ -64,10 +62,9 @@ export class Webhooks {
     const id = newId('whk', now.getTime())
     const secret = newWebhookSecret()
     const events = [...new Set(input.events)]
-    await this.#d.db.transaction().execute(async (trx) => {
-      await this.#d.repo.insert(trx, { id, url: input.url, events, secret, at: now.toISOString() })
-      await appendAuditEvent(trx, { actor, action: 'webhook.created', target: id, details: { url: input.url, events } }, now)
-    })
+    await this.#d.changes.record({ actor, action: 'webhook.created', target: id, details: { url: input.url, events } }, now, (trx) =>
+      this.#d.repo.insert(trx, { id, url: input.url, events, secret, at: now.toISOString() }),
+    )
     return { ...webhookView((await this.#d.repo.get(id))!), secret }
   }
 
@@ -77,9 +74,8 @@ export class Webhooks {
 
   async delete(id: string, actor: Actor): Promise<void> {
     const now = this.#now()
-    await this.#d.db.transaction().execute(async (trx) => {
+    await this.#d.changes.record({ actor, action: 'webhook.deleted', target: id }, now, async (trx) => {
       if (!(await this.#d.repo.delete(trx, id))) throw new VerityError('not_found', 'No webhook has this id.')
-      await appendAuditEvent(trx, { actor, action: 'webhook.deleted', target: id }, now)
     })
   }
 
@@ -88,9 +84,8 @@ export class Webhooks {
     const now = this.#now()
     const secret = newWebhookSecret()
     const until = new Date(now.getTime() + ROTATION_OVERLAP_MS).toISOString()
-    await this.#d.db.transaction().execute(async (trx) => {
+    await this.#d.changes.record({ actor, action: 'webhook.secret_rotated', target: id }, now, async (trx) => {
       if (!(await this.#d.repo.rotate(trx, id, secret, until))) throw new VerityError('not_found', 'No webhook has this id.')
-      await appendAuditEvent(trx, { actor, action: 'webhook.secret_rotated', target: id }, now)
     })
     return { ...webhookView((await this.#d.repo.get(id))!), secret }
   }
@@ -99,10 +94,7 @@ export class Webhooks {
   async sendTest(id: string, actor: Actor): Promise<void> {
     const now = this.#now()
     await this.#require(id)
-    await this.#d.db.transaction().execute(async (trx) => {
-      await this.#d.events.emitTest(trx, id, now)
-      await appendAuditEvent(trx, { actor, action: 'webhook.tested', target: id }, now)
-    })
+    await this.#d.changes.record({ actor, action: 'webhook.tested', target: id }, now, (trx) => this.#d.events.emitTest(trx, id, now))
   }
 
   async deliveries(id: string, options: { limit?: number; cursor?: string }): Promise<{ deliveries: DeliveryView[]; next_cursor: string | null }> {

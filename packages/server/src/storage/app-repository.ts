@@ -3,6 +3,7 @@ import { SecretBox, secretAad } from '../crypto/secret-box.js'
 import { PLATFORMS, type Platform } from '../verification/platforms.js'
 import { publicKeysOfApps, type StoredPublicKey } from './public-key-repository.js'
 import type { Database } from './schema.js'
+import { deleteAppDataInBatches, deleteAppStatistics } from './delete-app-rows.js'
 
 export const ENVIRONMENTS = ['development', 'test', 'production'] as const
 export type Environment = (typeof ENVIRONMENTS)[number]
@@ -42,6 +43,16 @@ export class AppRepository {
   constructor(db: Kysely<Database>, box: SecretBox) {
     this.#db = db
     this.#box = box
+  }
+
+  /** An app's data in small batches before its deletion (delete-app-rows.ts). */
+  deleteDataInBatches(appId: string): Promise<void> {
+    return deleteAppDataInBatches(this.#db, appId)
+  }
+
+  /** What the statistics writer added after an app's deletion. */
+  deleteLateStatistics(appId: string): Promise<void> {
+    return deleteAppStatistics(this.#db, appId)
   }
 
   sealSecret(appId: string, platform: Platform, secretId: string, value: string): string {

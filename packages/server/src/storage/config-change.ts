@@ -3,6 +3,7 @@ import { newId } from '../crypto/random-ids.js'
 import { durably } from './durable-commits.js'
 import { CONFIG_CHANNEL, notifyOnCommit } from './notify.js'
 import type { Database } from './schema.js'
+import type { StorageTransaction } from './transaction.js'
 
 export { CONFIG_CHANNEL }
 
@@ -73,6 +74,41 @@ export async function appendAuditEvent(db: Kysely<Database>, audit: AuditEntry, 
       client: audit.client ?? (typeof audit.actor === 'string' ? null : audit.actor.client),
     })
     .execute()
+}
+
+/**
+ * Configuration changes and audit events, for services: each write runs in one transaction with
+ * its audit event, and the work done inside gets the transaction to pass to other repositories.
+ */
+export class ConfigChanges {
+  readonly #db: Kysely<Database>
+
+  constructor(db: Kysely<Database>) {
+    this.#db = db
+  }
+
+  /** A configuration write: revision bump, the write, the audit event, in one transaction (changeConfig). */
+  change<T>(audit: AuditEntry | ((result: T) => AuditEntry), now: Date, write: (trx: StorageTransaction, revision: number) => Promise<T>): Promise<T> {
+    return changeConfig(this.#db, audit, now, write)
+  }
+
+  /** A write that changes no served configuration (webhooks), with its audit event, in one transaction. */
+  record<T>(audit: AuditEntry, now: Date, write: (trx: StorageTransaction) => Promise<T>): Promise<T> {
+    return this.#db.transaction().execute(async (trx) => {
+      const result = await write(trx)
+      await appendAuditEvent(trx, audit, now)
+      return result
+    })
+  }
+
+  /** An audit event alone (reading secret values, creating a personal token). */
+  append(audit: AuditEntry, now: Date): Promise<void> {
+    return appendAuditEvent(this.#db, audit, now)
+  }
+
+  revision(): Promise<number> {
+    return currentRevision(this.#db)
+  }
 }
 
 export async function currentRevision(db: Kysely<Database>): Promise<number> {

@@ -3,6 +3,12 @@ import { ConfigError } from '../errors/config-error.js'
 import { KEY_CHECK_AAD, KEY_CHECK_PLAINTEXT, SecretBox } from '../crypto/secret-box.js'
 import type { Database } from './schema.js'
 
+/** Whether this database has ever held secrets (it has a master key check): only then may a key file be made. */
+export async function holdsMasterKeyCheck(db: Kysely<Database>): Promise<boolean> {
+  const row = await db.selectFrom('meta').select('key').where('key', '=', 'master_key_check').executeTakeFirst()
+  return row !== undefined
+}
+
 /**
  * Proves that the master key opens this database's secrets before anything is served. A wrong key
  * must stop the start: silently making a new key would orphan every secret, and serving on with

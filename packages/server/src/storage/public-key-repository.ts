@@ -51,6 +51,19 @@ export const publicKeyRows = {
   },
 }
 
+/** One platform's public keys outside a configuration change (the admin list). */
+export class PublicKeyRepository {
+  readonly #db: Kysely<Database>
+
+  constructor(db: Kysely<Database>) {
+    this.#db = db
+  }
+
+  ofPlatform(appId: string, platform: Platform): Promise<StoredPublicKey[]> {
+    return publicKeyRows.ofPlatform(this.#db, appId, platform)
+  }
+}
+
 function toStored(row: Database['public_keys']): StoredPublicKey {
   return {
     id: row.id,

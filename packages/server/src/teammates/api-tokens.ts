@@ -1,10 +1,8 @@
 import { newId } from '../crypto/random-ids.js'
 import { VerityError } from '../errors/verity-error.js'
 import type { ApiTokenRecord, ApiTokenRepository } from '../storage/api-token-repository.js'
-import { appendAuditEvent } from '../storage/config-change.js'
+import type { ConfigChanges } from '../storage/config-change.js'
 import type { Audit } from '../storage/teammate-repository.js'
-import type { Kysely } from 'kysely'
-import type { Database } from '../storage/schema.js'
 import { credentialDigest, newCredential } from './credentials.js'
 import { isWithin, lesserRole, type Role } from '../authorization/roles.js'
 
@@ -32,12 +30,12 @@ export interface AuthenticatedToken {
 /** Personal API tokens (`vpt_…`): shown once, stored as digests, with a role and an optional end. */
 export class ApiTokens {
   readonly #repo: ApiTokenRepository
-  readonly #db: Kysely<Database>
+  readonly #changes: ConfigChanges
   readonly #now: () => Date
 
-  constructor(repo: ApiTokenRepository, db: Kysely<Database>, now: () => Date = () => new Date()) {
+  constructor(repo: ApiTokenRepository, changes: ConfigChanges, now: () => Date = () => new Date()) {
     this.#repo = repo
-    this.#db = db
+    this.#changes = changes
     this.#now = now
   }
 
@@ -49,7 +47,7 @@ export class ApiTokens {
     const id = newId('tok', now.getTime())
     const expiresAt = input.expiresInDays === undefined ? null : new Date(now.getTime() + input.expiresInDays * 86_400_000)
     await this.#repo.create({ id, tokenHash: credentialDigest(value), teammateId: owner.teammateId, name: input.name, role, expiresAt }, now)
-    await appendAuditEvent(this.#db, { ...audit, action: 'api_token.created', target: id, details: { name: input.name, role, expires_at: expiresAt?.toISOString() ?? null } }, now)
+    await this.#changes.append({ ...audit, action: 'api_token.created', target: id, details: { name: input.name, role, expires_at: expiresAt?.toISOString() ?? null } }, now)
     return { id, name: input.name, role, created_at: now.toISOString(), expires_at: expiresAt?.toISOString() ?? null, last_used_at: null, value }
   }
 
@@ -59,7 +57,7 @@ export class ApiTokens {
 
   async revoke(teammateId: string, id: string, audit: Audit): Promise<void> {
     if (!(await this.#repo.delete(teammateId, id))) throw new VerityError('not_found', 'You have no token with this id.')
-    await appendAuditEvent(this.#db, { ...audit, action: 'api_token.revoked', target: id }, this.#now())
+    await this.#changes.append({ ...audit, action: 'api_token.revoked', target: id }, this.#now())
   }
 
   /** The role of each of these tokens that still works (not revoked, not expired, its teammate still there). Reads only. */

@@ -1,5 +1,4 @@
-import type { Kysely } from 'kysely'
-import type { Database } from '../storage/schema.js'
+import type { StorageTransaction } from '../storage/transaction.js'
 import type { WebhookRepository } from '../storage/webhook-repository.js'
 
 /**
@@ -29,7 +28,7 @@ export type WebhookEventData = Readonly<Record<string, WebhookValue>>
  * change that causes the event, so the event is queued exactly when the change commits.
  */
 export interface WebhookEvents {
-  emit(within: Kysely<Database>, type: WebhookEventType, data: WebhookEventData, now: Date): Promise<void>
+  emit(within: StorageTransaction, type: WebhookEventType, data: WebhookEventData, now: Date): Promise<void>
 }
 
 /** The payload every receiver gets: `{"type", "timestamp", "data"}`. */
@@ -55,12 +54,12 @@ export class QueuedWebhookEvents implements WebhookEvents {
     return this.#dropped
   }
 
-  async emit(within: Kysely<Database>, type: WebhookEventType, data: WebhookEventData, now: Date): Promise<void> {
+  async emit(within: StorageTransaction, type: WebhookEventType, data: WebhookEventData, now: Date): Promise<void> {
     this.#dropped += await this.#repo.enqueue(within, { type, payload: webhookPayload(type, data, now), at: now.toISOString() }, this.#maxPending)
   }
 
   /** The test event, for one webhook whatever it subscribes to. */
-  async emitTest(within: Kysely<Database>, webhookId: string, now: Date): Promise<void> {
+  async emitTest(within: StorageTransaction, webhookId: string, now: Date): Promise<void> {
     const type = 'webhook.test'
     const payload = webhookPayload(type, { webhook_id: webhookId }, now)
     this.#dropped += await this.#repo.enqueue(within, { type, payload, at: now.toISOString(), onlyWebhookId: webhookId }, this.#maxPending)

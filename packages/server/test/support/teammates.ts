@@ -22,7 +22,7 @@ export async function addTeammate(server: TestServer, email: string, role: Role,
 }
 
 export async function apiToken(server: TestServer, teammateId: string, role: Role, tokenRole: Role = role): Promise<string> {
-  const made = await new ApiTokens(server.running.data.apiTokens, server.running.data.db).create({ teammateId, role }, { name: `t-${tokenRole}`, role: tokenRole }, { actor: 'test' })
+  const made = await new ApiTokens(server.running.data.apiTokens, server.running.data.changes).create({ teammateId, role }, { name: `t-${tokenRole}`, role: tokenRole }, { actor: 'test' })
   return made.value
 }
 

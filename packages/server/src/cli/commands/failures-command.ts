@@ -1,5 +1,5 @@
 import { Command } from 'commander'
-import { listFailures } from '../../services/failure-log.js'
+import { FailureLog } from '../../services/failure-log.js'
 import type { Platform } from '../../verification/platforms.js'
 import { printJson, type CliIo } from '../cli-io.js'
 import { formatFailures } from '../format.js'
@@ -19,7 +19,7 @@ export function failuresCommand(io: CliIo): Command {
       .option('--cursor <cursor>', 'next_cursor from the previous page'),
   ).action(async (opts: Options) => {
     await withData(opts, io, async ({ data }) => {
-      const page = await listFailures(data.db, opts.app, {
+      const page = await new FailureLog(data.failures).list(opts.app, {
         ...(opts.platform !== undefined && { platform: opts.platform }),
         ...(opts.limit !== undefined && { limit: opts.limit }),
         ...(opts.cursor !== undefined && { cursor: opts.cursor }),

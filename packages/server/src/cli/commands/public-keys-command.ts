@@ -54,7 +54,7 @@ export function publicKeysCommand(io: CliIo): Command {
   const command = new Command('public').description('public keys (ES256, EdDSA) that verify identity tokens your servers sign with their own private key')
   const service = (ctx: CliData) => {
     const allowHttp = parseJwksAllowHttp(io.env)
-    return new PublicKeys({ db: ctx.data.db, apps: ctx.data.apps, allowHttp, fetchJwks: jwksFetcher(jwksGetOptions(allowHttp)), onChange: async () => {} })
+    return new PublicKeys({ changes: ctx.data.changes, publicKeys: ctx.data.publicKeys, apps: ctx.data.apps, allowHttp, fetchJwks: jwksFetcher(jwksGetOptions(allowHttp)), onChange: async () => {} })
   }
   scoped(
     command

@@ -1,14 +1,12 @@
 import { z } from 'zod'
-import type { Kysely } from 'kysely'
 import type { AppAdmin } from '../../services/app-admin.js'
-import { auditCsv, listAuditEvents } from '../../services/audit-log.js'
-import type { Database } from '../../storage/schema.js'
+import { auditCsv, type AuditLog } from '../../services/audit-log.js'
 import { defineRoute, STREAMED, type Route } from '../route.js'
 import { listQuerySchema } from '../schemas/common.js'
 import { appSchema, auditEventSchema, createAppSchema, deleteAppQuerySchema, enforceSchema, platformDocSchema, secretSchema } from '../schemas/admin-schemas.js'
 import { forecastSchema } from '../schemas/rollout-schemas.js'
 
-export function adminAppRoutes(admin: AppAdmin, db: Kysely<Database>): Route[] {
+export function adminAppRoutes(admin: AppAdmin, audit: AuditLog): Route[] {
   const secrets = z.object({ web: secretSchema, ios: secretSchema, android: secretSchema })
   return [
     defineRoute({
@@ -147,8 +145,8 @@ export function adminAppRoutes(admin: AppAdmin, db: Kysely<Database>): Route[] {
       errors: ['invalid_request', 'unauthorized', 'forbidden'],
       handle: async ({ query, requestId }, res) => {
         const filter = { appId: query.app_id, actor: query.actor, action: query.action, since: query.since }
-        if (query.format !== 'csv') return { status: 200, body: await listAuditEvents(db, { ...filter, limit: query.limit, cursor: query.cursor }) }
-        const csv = auditCsv((await listAuditEvents(db, { ...filter, exportAll: true })).events)
+        if (query.format !== 'csv') return { status: 200, body: await audit.list({ ...filter, limit: query.limit, cursor: query.cursor }) }
+        const csv = auditCsv((await audit.list({ ...filter, exportAll: true })).events)
         res.writeHead(200, {
           'Content-Type': 'text/csv; charset=utf-8',
           'Content-Disposition': 'attachment; filename="verity-audit-log.csv"',

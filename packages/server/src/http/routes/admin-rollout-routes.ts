@@ -1,15 +1,12 @@
 import { z } from 'zod'
 import { FAILURES_KEPT_PER_APP } from '../../services/auth-event-buffer.js'
-import type { listFailures } from '../../services/failure-log.js'
+import type { FailureLog } from '../../services/failure-log.js'
 import type { RolloutReports } from '../../services/rollout-reports.js'
 import { defineRoute, type Route } from '../route.js'
 import { dailyQuerySchema, dailySchema, failureSchema, failuresQuerySchema, rolloutQuerySchema, rolloutSchema } from '../schemas/rollout-schemas.js'
 
-/** The failure log's page for one app (services/failure-log.ts, bound to its storage). */
-export type FailurePages = (appId: string, query: Parameters<typeof listFailures>[2]) => ReturnType<typeof listFailures>
-
 /** Is it safe to enforce, and why do proofs fail: the admin's view of issue 5. */
-export function adminRolloutRoutes(reports: RolloutReports, failures: FailurePages): Route[] {
+export function adminRolloutRoutes(reports: RolloutReports, failures: FailureLog): Route[] {
   return [
     defineRoute({
       method: 'GET',
@@ -60,7 +57,7 @@ export function adminRolloutRoutes(reports: RolloutReports, failures: FailurePag
         200: { description: 'A page of failures', schema: z.object({ failures: z.array(failureSchema), next_cursor: z.string().nullable() }) },
       },
       errors: ['invalid_request', 'unauthorized', 'app_not_found'],
-      handle: async ({ params, query }) => ({ status: 200, body: await failures(params.app_id, query) }),
+      handle: async ({ params, query }) => ({ status: 200, body: await failures.list(params.app_id, query) }),
     }),
   ]
 }
