@@ -16,6 +16,7 @@ import { RetentionPruner } from '../src/services/retention.js'
 import { computeRollout, summarizeRollout, windowStartDay, type OutcomeGroup } from '../src/services/rollout.js'
 import { dailySeries } from '../src/services/rollout-daily.js'
 import { RetentionRepository } from '../src/storage/retention-prune.js'
+import { bulkSeedStatistics } from '../src/storage/seed-statistics.js'
 import { eraseUserAttempts, StatisticsRepository } from '../src/storage/statistics-repository.js'
 import type { AttemptOutcome } from '../src/verification/auth-events.js'
 import { BACKENDS, backendEnv } from './support/backends.js'
@@ -100,6 +101,50 @@ describe.each(BACKENDS)('rollout from counts equals the count over users (%s)', 
     const outcomeGroups: OutcomeGroup[] = [...groups.values()].map((g) => ({ ...g, lastSeenAt: lastSeen(g.appVersion) }))
     return summarizeRollout(days, outcomeGroups, bySecret, secretIds.map((id) => ({ id, revoked: false, lastUsedAt: null })))
   }
+
+  it('the bulk loader for benchmarks writes the same rows and counts as the flush', async () => {
+    const seeded = (await admin.createApp({ name: 'Seeded', environment: 'test' }, 'test')).app.id
+    const flushed = (await admin.createApp({ name: 'Flushed', environment: 'test' }, 'test')).app.id
+    const buffer = new AuthEventBuffer({ statistics, logger: pino({ level: 'silent' }), diagnose: () => 'unknown' })
+    const users = Array.from({ length: 1_234 }, (_, i) => {
+      const outcome = (['verified', 'missing', 'invalid'] as const)[i % 3]!
+      const at = T0 - (i % 9) * DAY + i * 1_000
+      const proofAt = outcome === 'verified' ? at : i % 4 === 0 ? at - 1_000 : null
+      return { userId: `seed-${i}`, at, outcome, version: VERSIONS[i % 3]!, proofAt }
+    })
+    for (const u of users) {
+      const attempt = { appId: flushed, platform: 'ios' as const, identity: { userId: u.userId, email: null }, secretId: null, sdkVersion: null }
+      if (u.proofAt !== null && u.proofAt !== u.at) buffer.attempt({ ...attempt, at: u.proofAt, outcome: 'verified', appVersion: '0.9.0' })
+      buffer.attempt({ ...attempt, at: u.at, outcome: u.outcome, appVersion: u.version })
+    }
+    await buffer.flush()
+    const written = await bulkSeedStatistics(
+      data.db,
+      seeded,
+      'ios',
+      users.map((u) => ({
+        userKey: userKey({ userId: u.userId, email: null }),
+        state: {
+          lastAt: new Date(u.at).toISOString(),
+          outcome: u.outcome,
+          appVersion: u.version,
+          sdkVersion: null,
+          secretId: null,
+          provenAt: u.proofAt === null ? null : new Date(u.proofAt).toISOString(),
+          provenAppVersion: u.proofAt === null ? null : u.proofAt === u.at ? u.version : '0.9.0',
+          provenSecretId: null,
+        },
+      })),
+    )
+    expect(written).toBe(users.length)
+    const rows = async (table: 'user_attempts' | 'rollout_counts', appId: string) =>
+      (await data.db.selectFrom(table).selectAll().where('app_id', '=', appId).execute())
+        .map(({ app_id: _, ...rest }) => JSON.stringify({ ...rest, ...('users' in rest && { users: Number(rest.users) }) }))
+        .sort()
+    expect(await rows('user_attempts', seeded)).toEqual(await rows('user_attempts', flushed))
+    expect(await rows('rollout_counts', seeded)).toEqual(await rows('rollout_counts', flushed))
+    expect((await rows('rollout_counts', seeded)).length).toBeGreaterThan(20)
+  })
 
   it('for random histories of attempts, erasures and retention', async () => {
     await fc.assert(
