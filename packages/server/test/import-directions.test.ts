@@ -41,15 +41,6 @@ const LAYERS: readonly (readonly string[])[] = [
  */
 const COMPOSITION_ROOT = ['runtime/open-verity-data.ts']
 
-/** Files outside storage/ that still hold SQL, each to be emptied into a repository. */
-const SQL_OUTSIDE_STORAGE_ALLOWED = [
-  'services/auth-event-buffer.ts', // moved by the statistics repository work
-  'services/retention.ts', // moved by the statistics repository work
-  'services/rollout.ts', // moved by the statistics repository work
-  'services/user-lifecycle.ts', // moved by the statistics repository work
-  'http/routes/admin-rollout-routes.ts', // moved by the statistics repository work
-]
-
 /** A Kysely import, a query builder call or a tagged SQL template. */
 const KYSELY_IMPORT = /(?:^|\n)\s*(?:import|export)\b[^'"]*?from\s+'kysely'/
 const SQL_BUILDER = /\.(?:selectFrom|insertInto|updateTable|deleteFrom|replaceInto|mergeInto)\(|\bsql`|\bsql\.(?:raw|ref|table|id|lit|join)\(|\.transaction\(\)\.execute\(/
@@ -113,7 +104,7 @@ describe('import directions in packages/server/src', () => {
     const wrong: string[] = []
     for (const file of sourceFiles) {
       const name = relative(SRC, file).split(sep).join('/')
-      if (folderOf(file) === 'storage' || SQL_OUTSIDE_STORAGE_ALLOWED.includes(name)) continue
+      if (folderOf(file) === 'storage') continue
       const source = readFileSync(file, 'utf8')
       if (KYSELY_IMPORT.test(source) && !COMPOSITION_ROOT.includes(name)) wrong.push(`${name}: imports kysely`)
       if (SQL_BUILDER.test(source)) wrong.push(`${name}: builds SQL`)

@@ -204,7 +204,7 @@ export async function buildApp(data: VerityData, config: ServerConfig, options: 
     onLateSweepError: (error: unknown) => logger.warn({ err: error }, 'the second sweep after an erasure or deletion failed; statistics written late stay until retention'),
   }
   const admin = openAppAdmin(data, { webhookEvents, ...lifecycle })
-  const userLifecycle = new UserLifecycle({ db: data.db, apps: data.apps, webhookEvents, ...lifecycle })
+  const userLifecycle = new UserLifecycle({ changes: data.changes, apps: data.apps, statistics, webhookEvents, ...lifecycle })
   const retention = new RetentionPruner({
     repository: new RetentionRepository(data.db),
     logger,

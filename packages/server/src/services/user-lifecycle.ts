@@ -1,12 +1,11 @@
-import type { Kysely } from 'kysely'
 import { VerityError } from '../errors/verity-error.js'
 import { failureLimitDigest } from '../limits/database-failure-limit.js'
 import { failureLimitKey } from '../limits/failure-limit.js'
 import type { AppRepository } from '../storage/app-repository.js'
-import { actorName, changeConfig, type Actor } from '../storage/config-change.js'
-import { eraseUserRows, eraseUserStatistics, type ErasedRows, type ErasureTarget } from '../storage/erase-user-rows.js'
-import type { Database } from '../storage/schema.js'
+import { actorName, type Actor, type ConfigChanges } from '../storage/config-change.js'
+import { eraseUserRows, type ErasedRows, type ErasureTarget } from '../storage/erase-user-rows.js'
 import { recordSignOut } from '../storage/sign-out-repository.js'
+import type { StatisticsRepository } from '../storage/statistics-repository.js'
 import { identityKey, type ClaimedIdentity } from '../verification/identity.js'
 import { PLATFORMS } from '../verification/platforms.js'
 import { userDigest } from '../verification/user-digest.js'
@@ -15,8 +14,11 @@ import { APP_ID_PATTERN } from './app-admin.js'
 import { sweepLate, type LateSweepMode } from './late-sweep.js'
 
 export interface UserLifecycleDeps {
-  readonly db: Kysely<Database>
+  /** Configuration writes with their audit events (sign-outs and erasures are configuration). */
+  readonly changes: ConfigChanges
   readonly apps: AppRepository
+  /** Where the late sweep finds statistics written after an erasure. */
+  readonly statistics: StatisticsRepository
   /** Called after every committed write, so this process serves the change at once. */
   readonly onChange: () => Promise<void>
   readonly now?: () => Date
@@ -64,8 +66,7 @@ export class UserLifecycle {
     const now = this.#now()
     const identity = selectedIdentity(selector)
     const before = signOutInstant(now).toISOString()
-    await changeConfig(
-      this.#deps.db,
+    await this.#deps.changes.change(
       { actor, action: 'user.signed_out', appId, target: identityKey(identity), details: { signed_out_before: before } },
       now,
       async (trx, revision) => {
@@ -92,8 +93,7 @@ export class UserLifecycle {
     const limitKeys = PLATFORMS.map((p) => failureLimitDigest(failureLimitKey(appId, p, key)))
     const target: ErasureTarget = { appId, identityKey: key, digest, userId: identity.userId, email: identity.email, failureLimitKeys: limitKeys }
     await this.#deps.flushStatistics?.()
-    const removed = await changeConfig(
-      this.#deps.db,
+    const removed = await this.#deps.changes.change(
       (result: ErasedRows) => ({ actor, action: 'user.erased', appId, details: { by: identity.userId !== null ? 'user_id' : 'email', removed: result } }),
       now,
       async (trx, revision) => {
@@ -103,7 +103,7 @@ export class UserLifecycle {
       },
     )
     await this.#deps.onChange()
-    await sweepLate(this.#deps.lateSweep, () => eraseUserStatistics(this.#deps.db, target), this.#deps.onLateSweepError)
+    await sweepLate(this.#deps.lateSweep, () => this.#deps.statistics.eraseUser(target), this.#deps.onLateSweepError)
     return removed
   }
 
