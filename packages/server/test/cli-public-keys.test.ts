@@ -90,4 +90,21 @@ describe.each(BACKENDS)('verity keys public add|list|remove, as the docs set it 
       ['public_key.added', 'cli'],
     ])
   })
+
+  it('the JWK command of docs/customer-held-keys.md prints a key the admin API registers; tokens signed under its kid verify', async () => {
+    const doc = readFileSync(new URL('../../../docs/customer-held-keys.md', import.meta.url), 'utf8')
+    const command = /```sh\n\s*(node -e "[\s\S]*?")\n\s*```/.exec(doc)?.[1]
+    expect(command, 'the node -e command that prints the JWK').toBeDefined()
+    const printed = execFileSync('sh', ['-c', command!], { cwd: dir, encoding: 'utf8' })
+    const jwk = JSON.parse(printed) as Record<string, unknown>
+    expect(jwk).toMatchObject({ kty: 'EC', crv: 'P-256', kid: '2026-01' })
+    const added = await server.admin('POST', `/admin/v1/apps/${appId}/platforms/web/public-keys`, { jwk })
+    expect(added.status, JSON.stringify(added.body)).toBe(201)
+    let status = 401
+    for (let i = 0; i < 100 && status !== 200; i++) {
+      status = (await auth(sign('jwk-user'))).status
+      if (status !== 200) await new Promise((resolve) => setTimeout(resolve, 100))
+    }
+    expect(status).toBe(200)
+  })
 })
