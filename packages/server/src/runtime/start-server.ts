@@ -8,7 +8,8 @@ import { ConfigCache } from '../config-cache/config-cache.js'
 import { PostgresChangeListener } from '../config-cache/postgres-change-listener.js'
 import { countAuthResults, metricsRoutes } from '../http/metrics/metrics-routes.js'
 import { VerityMetrics } from '../http/metrics/verity-metrics.js'
-import { CONFIG_CHANNEL, MESSAGES_CHANNEL } from '../storage/notify.js'
+import { CONFIG_CHANNEL, MESSAGES_CHANNEL, PROFILES_CHANNEL } from '../storage/notify.js'
+import { ProfileCache } from '../services/profile-cache.js'
 import { createLogger } from '../logging/create-logger.js'
 import { createRequestHandler } from '../http/handle-request.js'
 import { StaticSite } from '../http/static-site.js'
@@ -70,6 +71,8 @@ export interface RunningServer {
   readonly server: Server
   readonly data: VerityData
   readonly cache: ConfigCache
+  /** Verified users' profiles for GET /v1/messenger/me (its hits and misses show reads saved). */
+  readonly profileCache: ProfileCache
   readonly events: AuthEventBuffer
   /** Failure spikes and exposed secrets. */
   readonly alerts: Alerts
@@ -171,11 +174,22 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
   const metrics = new VerityMetrics()
   // Set once the live streams exist: a configuration change makes them re-check their tokens at once.
   let onConfigApplied = (): void => {}
+  // Set once the listener exists: without it, another process's profile change could go unheard.
+  let profileNoticesHeard = (): boolean => true
+  // `serve --workers` on SQLite: workers share no channel for profile changes, so none keeps any.
+  const profileCache = new ProfileCache({
+    maxEntries: data.dialect === 'sqlite' && config.workers > 1 ? 0 : config.profileCacheSize,
+    usable: () => profileNoticesHeard(),
+  })
   const fetchJwks = jwksFetcher(jwksGetOptions(config.jwksAllowHttp))
   const jwks = new JwksRegistry({ fetch: fetchJwks, logger, ...(options.jwksClock && { now: options.jwksClock }) })
   const cache = new ConfigCache({
     jwks,
-    onChange: () => onConfigApplied(),
+    onChange: () => {
+      // Erasures, sign-outs and app deletions are configuration changes.
+      profileCache.clear()
+      onConfigApplied()
+    },
     maxAgeMs: config.configMaxAgeMs,
     onRefreshError: () => metrics.databaseError('config_refresh'),
     db: data.db,
@@ -198,15 +212,22 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
       url: config.databaseUrl,
       logger,
       connectTimeoutMs: config.dbConnectTimeoutMs,
-      onConnect: () => cache.nudge(),
+      onConnect: () => {
+        cache.nudge()
+        // Profile notices sent while the listener was away are lost.
+        profileCache.clear()
+      },
       onError: () => metrics.databaseError('listener'),
     })
     listener.subscribe(CONFIG_CHANNEL, () => cache.nudge())
+    listener.subscribe(PROFILES_CHANNEL, (key) => (key ? profileCache.invalidate(key) : profileCache.clear()))
+    const heard = listener
+    profileNoticesHeard = () => heard.connected
     await listener.start()
   }
 
   const budget = new DiagnosisBudget(options.diagnosisBudget ?? { perAppPerSecond: 5_000, globalPerSecond: 50_000, perDiagnosis: 12_000 })
-  const profiles = new UserProfiles(new UserRepository(data.db))
+  const profiles = new UserProfiles(new UserRepository(data.db), undefined, profileCache)
   const webhookEvents = new QueuedWebhookEvents(data.webhooks, options.webhooks?.maxPending)
   const alerts = new Alerts({ repo: new AlertRepository(data.db), webhookEvents, logger, spikeMin: config.spikeMin, leakUsers: config.leakUsers })
   const events = new AuthEventBuffer({
@@ -406,5 +427,5 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
       logger.info('verity stopped')
     })())
 
-  return { url, port, server, data, cache, events, alerts, eventStreams, metrics, listener, diagnosisBudget: budget, logger, retention, webhookWorker, generatedAdminKey, close }
+  return { url, port, server, data, cache, profileCache, events, alerts, eventStreams, metrics, listener, diagnosisBudget: budget, logger, retention, webhookWorker, generatedAdminKey, close }
 }
