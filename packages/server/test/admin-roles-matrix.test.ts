@@ -26,6 +26,7 @@ const EXPECTED: Record<string, readonly Role[]> = {
   'DELETE /admin/v1/apps/{app_id}/platforms/{platform}/public-keys/{public_key_id}': OWNER_ADMIN,
   'GET /admin/v1/audit-log': OWNER_ADMIN,
   'GET /admin/v1/apps/{app_id}/platforms/{platform}/rollout': OWNER_ADMIN,
+  'GET /admin/v1/apps/{app_id}/platforms/{platform}/rollout/daily': OWNER_ADMIN,
   'GET /admin/v1/apps/{app_id}/failures': OWNER_ADMIN,
   'GET /admin/v1/apps/{app_id}/conversations': ALL,
   'POST /admin/v1/apps/{app_id}/conversations/{conversation_id}/messages': ALL,

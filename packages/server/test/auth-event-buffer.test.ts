@@ -9,6 +9,7 @@ import { parseStorageConfig } from '../src/config/server-config.js'
 import { openVerityData, type VerityData } from '../src/runtime/open-verity-data.js'
 import { AppAdmin } from '../src/services/app-admin.js'
 import { AuthEventBuffer, FAILURES_KEPT_PER_APP, userKey } from '../src/services/auth-event-buffer.js'
+import { StatisticsRepository } from '../src/storage/statistics-repository.js'
 import type { AuthFailureEvent } from '../src/verification/auth-events.js'
 import { BACKENDS, backendEnv } from './support/backends.js'
 
@@ -30,7 +31,7 @@ describe.each(BACKENDS)('statistics flush on %s', (backend) => {
     appId = created.app.id
     await admin.rotateSecret(appId, 'ios', 'test')
     secretIds = (await admin.listSecrets(appId, 'ios', 'test')).map((s) => s.id)
-    buffer = new AuthEventBuffer({ db: data.db, logger: pino({ level: 'silent' }), diagnose: () => 'unknown' })
+    buffer = new AuthEventBuffer({ statistics: new StatisticsRepository(data.db), logger: pino({ level: 'silent' }), diagnose: () => 'unknown' })
   })
   afterAll(async () => {
     await data?.close()
@@ -140,32 +141,32 @@ describe.each(BACKENDS)('statistics flush on %s', (backend) => {
     expect(kept.has('f-150')).toBe(true)
   })
 
-  it('drops (and logs) a batch the database refuses instead of retrying it forever, then writes the next one', async () => {
+  it('drops (and logs) only the chunk the database refuses, writes the others of the same flush, then the next flush', async () => {
     const lines: string[] = []
     const logger = pino({ level: 'error' }, { write: (line: string) => void lines.push(line) })
-    const refusing = new AuthEventBuffer({ db: data.db, logger, diagnose: () => 'unknown' })
-    // A row no database accepts (platform is NOT NULL); on PostgreSQL also a NUL in text.
+    const refusing = new AuthEventBuffer({ statistics: new StatisticsRepository(data.db), logger, diagnose: () => 'unknown' })
+    // Rows no database accepts (platform is NOT NULL): a failure, and an attempt whose chunk (its
+    // app and platform) is refused; the attempt of another platform in the same flush is written.
     refusing.failure({ at: T0, appId, platform: null as never, identity: { userId: 'refused-1', email: null }, appVersion: null, refused: true, code: 'user_hash_invalid', proof: { type: 'user_hash', value: 'f'.repeat(64) }, tokenFailure: null })
-    refusing.attempt({ at: T0, appId, platform: 'ios', identity: { userId: 'refused-2', email: null }, outcome: 'invalid', secretId: null, appVersion: backend === 'postgres' ? 'a\u0000b' : '1', sdkVersion: null })
+    refusing.attempt({ at: T0, appId, platform: null as never, identity: { userId: 'refused-2', email: null }, outcome: 'invalid', secretId: null, appVersion: '1', sdkVersion: null })
+    refusing.attempt({ at: T0, appId, platform: 'web', identity: { userId: 'same-flush', email: null }, outcome: 'missing', secretId: null, appVersion: '2.5.0', sdkVersion: null })
     await refusing.flush()
-    expect(refusing.pending).toBe(0)
-    // What was written before the refusal stays written: on SQLite the attempt is fine and only the
-    // failure is dropped; on PostgreSQL the attempt's NUL is refused first, and the rest with it.
-    const dropped = backend === 'postgres' ? 2 : 1
-    expect(refusing.dropped).toBe(dropped)
-    expect(lines.map((l) => JSON.parse(l).msg)).toEqual(['the database refused a batch of auth statistics; dropped it'])
+    expect([refusing.pending, refusing.dropped]).toEqual([0, 2])
+    expect(lines.map((l) => JSON.parse(l).msg)).toEqual(['the database refused a batch of auth statistics; dropped it', 'the database refused a batch of auth statistics; dropped it'])
     expect(lines.join('')).not.toContain('refused-1')
+    const written = await data.db.selectFrom('user_attempts').select('app_version').where('user_key', '=', userKey({ userId: 'same-flush', email: null })).executeTakeFirst()
+    expect(written?.app_version).toBe('2.5.0')
 
     refusing.attempt({ at: T0 + 1, appId, platform: 'ios', identity: { userId: 'after-refusal', email: null }, outcome: 'verified', secretId: null, appVersion: '3.0.0', sdkVersion: null })
     await refusing.flush()
     const row = await data.db.selectFrom('user_attempts').select('app_version').where('user_key', '=', userKey({ userId: 'after-refusal', email: null })).executeTakeFirst()
     expect(row?.app_version).toBe('3.0.0')
-    expect(refusing.dropped).toBe(dropped)
+    expect(refusing.dropped).toBe(2)
   })
 
   if (backend === 'postgres') {
     it('drops a batch with a NUL in text on PostgreSQL (22021) instead of retrying it', async () => {
-      const refusing = new AuthEventBuffer({ db: data.db, logger: pino({ level: 'silent' }), diagnose: () => 'unknown' })
+      const refusing = new AuthEventBuffer({ statistics: new StatisticsRepository(data.db), logger: pino({ level: 'silent' }), diagnose: () => 'unknown' })
       refusing.attempt({ at: T0, appId, platform: 'ios', identity: { userId: 'nul-version', email: null }, outcome: 'missing', secretId: null, appVersion: 'a\u0000b', sdkVersion: null })
       await refusing.flush()
       expect([refusing.pending, refusing.dropped]).toEqual([0, 1])

@@ -9,6 +9,7 @@ import pg from 'pg'
 import { pino } from 'pino'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { AuthEventBuffer } from '../src/services/auth-event-buffer.js'
+import { StatisticsRepository } from '../src/storage/statistics-repository.js'
 import type { Database } from '../src/storage/schema.js'
 import { createTestDatabase, startEmbeddedPostgres, type EmbeddedPostgres } from './support/embedded-postgres.js'
 import { hmacHex } from './support/hmac.js'
@@ -179,7 +180,7 @@ describe('PostgreSQL stops under load and comes back', () => {
     pool.on('error', () => {})
     pool.on('connect', (client) => client.on('error', () => {}))
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
-    const buffer = new AuthEventBuffer({ db, logger: pino({ level: 'silent' }), diagnose: () => 'unknown', maxPendingAttempts: 3, maxPendingFailures: 2 })
+    const buffer = new AuthEventBuffer({ statistics: new StatisticsRepository(db), logger: pino({ level: 'silent' }), diagnose: () => 'unknown', maxPendingAttempts: 3, maxPendingFailures: 2 })
     const appId = (await server.createApp('bounded')).appId
     try {
       await postgres.stop()

@@ -82,11 +82,18 @@ describe.each(BACKENDS)('rollout (%s)', (backend) => {
     trafficDoneAt = new Date().toISOString()
 
     expect((await server.admin('DELETE', `/admin/v1/apps/${app.appId}/platforms/ios/secrets/${s4.id}`)).status).toBe(204)
-    // Ten days ago, outside the default window: written to storage as the buffer would have.
-    await server.running.data.db
-      .insertInto('user_attempts')
-      .values({ app_id: app.appId, platform: 'ios', user_key: 'seen-ten-days-ago', last_at: OLD_LAST_AT, outcome: 'missing', app_version: '1.0.0', sdk_version: '1.0.0', secret_id: null })
-      .execute()
+    // Ten days ago, outside the default window: through the statistics writer, with that time.
+    server.running.events.attempt({
+      at: Date.parse(OLD_LAST_AT),
+      appId: app.appId,
+      platform: 'ios',
+      identity: { userId: 'seen-ten-days-ago', email: null },
+      outcome: 'missing',
+      secretId: null,
+      appVersion: '1.0.0',
+      sdkVersion: '1.0.0',
+    })
+    await server.running.events.flush()
   })
   afterAll(() => server?.close())
 
@@ -235,22 +242,12 @@ describe.each(BACKENDS)('rollout (%s)', (backend) => {
     it('count again once the proof is older than the window', async () => {
       // Proven twelve days ago, then only unproven attempts, the latest two days ago.
       const day = 86_400_000
-      await server.running.data.db
-        .insertInto('user_attempts')
-        .values({
-          app_id: victimApp.appId,
-          platform: 'web',
-          user_key: 'lapsed-user',
-          last_at: new Date(Date.now() - 2 * day).toISOString(),
-          outcome: 'missing',
-          app_version: '1.0.0',
-          sdk_version: null,
-          secret_id: null,
-          proven_at: new Date(Date.now() - 12 * day).toISOString(),
-          proven_app_version: '2.0.0',
-          proven_secret_id: victimApp.secretIds.web,
-        })
-        .execute()
+      const attempt = (daysAgo: number, outcome: 'verified' | 'missing', appVersion: string, secretId: string | null) =>
+        server.running.events.attempt({ at: Date.now() - daysAgo * day, appId: victimApp.appId, platform: 'web', identity: { userId: 'lapsed-user', email: null }, outcome, secretId, appVersion, sdkVersion: null })
+      attempt(12, 'verified', '2.0.0', victimApp.secretIds.web)
+      await server.running.events.flush()
+      attempt(2, 'missing', '1.0.0', null)
+      await server.running.events.flush()
       const week = (await server.admin('GET', path())).body
       expect(week.versions.find((v: { app_version: string }) => v.app_version === '1.0.0')).toMatchObject({ users: 1, missing: 1 })
       expect(week.forecast).toEqual({ would_be_refused: 1, app_versions: ['1.0.0'] })

@@ -29,6 +29,10 @@ import { Alerts } from '../services/alerts.js'
 import { AlertRepository } from '../storage/alert-repository.js'
 import { adminAlertRoutes } from '../http/routes/admin-alert-routes.js'
 import { adminRolloutRoutes } from '../http/routes/admin-rollout-routes.js'
+import { listFailures } from '../services/failure-log.js'
+import { RolloutReports } from '../services/rollout-reports.js'
+import { RetentionRepository } from '../storage/retention-prune.js'
+import { StatisticsRepository } from '../storage/statistics-repository.js'
 import { adminUserRoutes } from '../http/routes/admin-user-routes.js'
 import { RetentionPruner } from '../services/retention.js'
 import { UserLifecycle } from '../services/user-lifecycle.js'
@@ -230,8 +234,9 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
   const profiles = new UserProfiles(new UserRepository(data.db), undefined, profileCache)
   const webhookEvents = new QueuedWebhookEvents(data.webhooks, options.webhooks?.maxPending)
   const alerts = new Alerts({ repo: new AlertRepository(data.db), webhookEvents, logger, spikeMin: config.spikeMin, leakUsers: config.leakUsers })
+  const statistics = new StatisticsRepository(data.db)
   const events = new AuthEventBuffer({
-    db: data.db,
+    statistics,
     logger,
     diagnose: (failure) => diagnoseFailure(failure, cache.app(failure.appId), () => cache.apps(), budget.forApp(failure.appId)),
     onFlushError: () => metrics.databaseError('statistics_flush'),
@@ -286,7 +291,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
   const admin = new AppAdmin({ db: data.db, apps: data.apps, webhookEvents, ...lifecycle })
   const userLifecycle = new UserLifecycle({ db: data.db, apps: data.apps, webhookEvents, ...lifecycle })
   const retention = new RetentionPruner({
-    db: data.db,
+    repository: new RetentionRepository(data.db),
     logger,
     retentionDays: config.retentionDays,
     ...(options.retentionIntervalMs !== undefined && { intervalMs: options.retentionIntervalMs }),
@@ -344,7 +349,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     ...messengerConversationRoutes(conversations, new RateWindow({ rate: limits.sessionWriteRate })),
     ...messengerEventRoutes(eventStreams),
     ...adminConversationRoutes(conversations),
-    ...adminRolloutRoutes(admin, data.db),
+    ...adminRolloutRoutes(new RolloutReports({ statistics, apps: data.apps }), (appId, query) => listFailures(data.db, appId, query)),
     ...adminUserRoutes(userLifecycle),
     ...adminSessionRoutes(accounts.sessions, guesses, { maxAgeSeconds: config.teammates.sessionMaxDays * 86_400, publicUrl: config.teammates.publicUrl }, logger),
     ...adminTeammateRoutes({ ...accounts, guesses, publicUrl: () => config.teammates.publicUrl ?? listeningUrl }),

@@ -11,6 +11,7 @@ import { appView, platformView, secretView, type AppView, type PlatformView, typ
 import { sweepLate, type LateSweepMode } from './late-sweep.js'
 import { decodeCursor, nextCursor, pageSize } from './pagination.js'
 import { computeRollout, rolloutDays, type Rollout } from './rollout.js'
+import { StatisticsRepository } from '../storage/statistics-repository.js'
 
 export const APP_ID_PATTERN = /^app_[0-9a-z]{26}$/
 
@@ -162,7 +163,7 @@ export class AppAdmin {
   /** Who would be refused if this platform were enforced now (API.md, Rollout). */
   async rollout(appId: string, platform: Platform, days?: number): Promise<Rollout> {
     const window = rolloutDays(days)
-    return computeRollout(this.#deps.db, await this.#require(appId), platform, window, this.#now())
+    return computeRollout(new StatisticsRepository(this.#deps.db), await this.#require(appId), platform, window, this.#now())
   }
 
   async #require(appId: string): Promise<StoredApp> {

@@ -1,10 +1,9 @@
-import { CompiledQuery, type Kysely } from 'kysely'
 import type { Logger } from 'pino'
 import { newId } from '../crypto/random-ids.js'
 import type { Diagnosis } from '../diagnosis/diagnosis.js'
 import { identityKey, type ClaimedIdentity } from '../verification/identity.js'
 import { userDigest } from '../verification/user-digest.js'
-import type { Database } from '../storage/schema.js'
+import type { AttemptWrite, StatisticsRepository } from '../storage/statistics-repository.js'
 import { isStorageRefusal } from '../storage/storage-errors.js'
 import type { AuthAttemptEvent, AuthEventSink, AuthFailureEvent } from '../verification/auth-events.js'
 
@@ -29,64 +28,33 @@ function chunks<T>(items: readonly T[]): T[][] {
   return out
 }
 
-/**
- * The two statements a flush runs for every busy second, as SQL text with parameters: with
- * thousands of distinct users a second, the query builder's objects per row cost more than SQLite
- * itself (and, alive across the flush's pauses, were promoted to the old generation). The text is
- * the builder's own (same tables, columns and conditions); `$n` placeholders on PostgreSQL.
- */
-class FlushStatements {
-  readonly #numbered: boolean
-  readonly #texts = new Map<string, string>()
-
-  constructor(db: Kysely<Database>) {
-    this.#numbered = db.selectFrom('user_attempts').select('app_id').where('app_id', '=', '').compile().sql.includes('$1')
+/** Users' pending attempts in chunks of one app and platform each: a chunk is read and written together. */
+function attemptChunks(attempts: ReadonlyMap<string, PendingAttempt>): Array<Array<[string, PendingAttempt]>> {
+  const groups = new Map<string, Array<[string, PendingAttempt]>>()
+  for (const entry of attempts) {
+    const group = `${entry[1].appId}\u0000${entry[1].platform}`
+    let list = groups.get(group)
+    if (list === undefined) groups.set(group, (list = []))
+    list.push(entry)
   }
+  return [...groups.values()].flatMap((group) => chunks(group))
+}
 
-  /**
-   * Upserts each user's latest attempt and latest valid proof, each on its own: an older attempt
-   * never overwrites a newer one, and an unproven attempt never erases a proof.
-   */
-  attempts(rows: number): string {
-    return this.#text(`a${rows}`, (p) => {
-      const values = Array.from({ length: rows }, () => `(${p(11)})`).join(', ')
-      const newer = '"user_attempts"."last_at" <= "excluded"."last_at"'
-      const newerProof = '"excluded"."proven_at" is not null and ("user_attempts"."proven_at" is null or "user_attempts"."proven_at" <= "excluded"."proven_at")'
-      const latest = (column: string) => `"${column}" = case when ${newer} then "excluded"."${column}" else "user_attempts"."${column}" end`
-      const proven = (column: string) => `"${column}" = case when ${newerProof} then "excluded"."${column}" else "user_attempts"."${column}" end`
-      return (
-        'insert into "user_attempts" ("app_id", "platform", "user_key", "last_at", "outcome", "app_version", "sdk_version", "secret_id", ' +
-        '"proven_at", "proven_app_version", "proven_secret_id") ' +
-        `values ${values} on conflict ("app_id", "platform", "user_key") do update set ` +
-        ['last_at', 'outcome', 'app_version', 'sdk_version', 'secret_id'].map(latest).join(', ') +
-        ', ' +
-        ['proven_at', 'proven_app_version', 'proven_secret_id'].map(proven).join(', ') +
-        ` where ${newer} or (${newerProof})`
-      )
-    })
-  }
+const isoOrNull = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString())
 
-  /** Each secret's last use, never moved back: parameters are (id, time) pairs twice, then the ids. */
-  secretsUsed(count: number): string {
-    return this.#text(`s${count}`, (p) => {
-      const lastUsed = () => `case "id" ${Array.from({ length: count }, () => `when ${p(1)} then ${p(1)}`).join(' ')} end`
-      // Placeholders are numbered in the order they appear.
-      const set = lastUsed()
-      const ids = p(count)
-      const newer = lastUsed()
-      return `update "secrets" set "last_used_at" = ${set} where "id" in (${ids}) and ("last_used_at" is null or "last_used_at" < ${newer})`
-    })
-  }
-
-  #text(key: string, build: (placeholders: (n: number) => string) => string): string {
-    let text = this.#texts.get(key)
-    if (text === undefined) {
-      let next = 0
-      text = build((n) => Array.from({ length: n }, () => (this.#numbered ? `$${++next}` : '?')).join(', '))
-      if (this.#texts.size > 1000) this.#texts.clear()
-      this.#texts.set(key, text)
-    }
-    return text
+function attemptWrite(a: PendingAttempt): AttemptWrite {
+  return {
+    userKey: userKey(a.identity),
+    state: {
+      lastAt: new Date(a.at).toISOString(),
+      outcome: a.outcome,
+      appVersion: a.appVersion,
+      sdkVersion: a.sdkVersion,
+      secretId: a.secretId,
+      provenAt: isoOrNull(a.provenAt),
+      provenAppVersion: a.provenAppVersion,
+      provenSecretId: a.provenSecretId,
+    },
   }
 }
 
@@ -102,6 +70,21 @@ function newestPerApp(failures: readonly AuthFailureEvent[], keep: number): Auth
     kept.push(f)
   }
   return kept.reverse()
+}
+
+function failureRow({ failure: f, diagnosis }: DiagnosedFailure) {
+  return {
+    id: newId('fail', f.at),
+    app_id: f.appId,
+    platform: f.platform,
+    at: new Date(f.at).toISOString(),
+    user_id: f.identity.userId,
+    email: f.identity.email,
+    app_version: f.appVersion,
+    refused: f.refused ? 1 : 0,
+    code: f.code,
+    diagnosis,
+  }
 }
 
 /** A secret's last_used_at is written at most this often (its first use at once). */
@@ -133,7 +116,7 @@ export interface DiagnosedFailure {
 }
 
 export interface AuthEventBufferDeps {
-  readonly db: Kysely<Database>
+  readonly statistics: StatisticsRepository
   readonly logger: Logger
   /** Names the mistake behind a failure; runs at flush time, off the request path, within its budget. */
   readonly diagnose: (failure: AuthFailureEvent) => Diagnosis
@@ -173,7 +156,6 @@ export class AuthEventBuffer implements AuthEventSink {
 
   readonly #maxAttempts: number
   readonly #maxFailures: number
-  #statements: FlushStatements | null = null
 
   constructor(deps: AuthEventBufferDeps) {
     this.#deps = deps
@@ -273,91 +255,72 @@ export class AuthEventBuffer implements AuthEventSink {
     this.#secretsUsed = new Map()
     this.#failures = []
     const kept = newestPerApp(failures, FAILURES_KEPT_PER_APP)
-    // Each statement commits on its own: no transaction spans the flush. On SQLite a transaction
+    // Each chunk commits on its own: no transaction spans the flush. On SQLite a transaction
     // would hold the one connection across the pauses below, so every request that reads or writes
     // waited for the whole flush, and its single commit wrote every page the flush had touched in
-    // one blocking step; both grew with the data (users' rows spread over more pages). One
-    // statement at a time, a request waits for at most one statement of 100 rows. Each row is a
-    // user's latest state, a secret's last use or one failure, so no statement needs another.
-    const attemptChunks = chunks([...attempts])
-    const usedChunks = chunks([...secretsUsed])
-    const failureChunks = chunks(kept)
-    let writtenAttempts = 0
-    let writtenUsed = 0
-    let writtenFailures = 0
+    // one blocking step; both grew with the data (users' rows spread over more pages). One chunk
+    // at a time (its users' rows and the aggregate rows they move between, in one short
+    // transaction), a request waits for at most one chunk of 100 users.
+    const attemptParts = attemptChunks(attempts)
+    const usedParts = chunks([...secretsUsed])
+    const failureParts = chunks(kept)
     const allDiagnosed: DiagnosedFailure[] = []
+    const statistics = this.#deps.statistics
+    let steps = 0
+    const next = async (): Promise<void> => {
+      if (steps++ > 0) await letRequestsRun()
+    }
+    let written = { attempts: 0, used: 0, failures: 0 }
     try {
-      const db = this.#deps.db
-      let steps = 0
-      const next = async (): Promise<void> => {
-        if (steps++ > 0) await letRequestsRun()
-      }
-      const statements = (this.#statements ??= new FlushStatements(db))
       // One row per user: the map's keys are unique, so no statement updates a row twice.
-      for (const pending of attemptChunks) {
+      for (const part of attemptParts) {
         await next()
-        const parameters: unknown[] = []
-        for (const [, a] of pending) {
-          const provenAt = a.provenAt === null ? null : new Date(a.provenAt).toISOString()
-          parameters.push(a.appId, a.platform, userKey(a.identity), new Date(a.at).toISOString(), a.outcome, a.appVersion, a.sdkVersion, a.secretId, provenAt, a.provenAppVersion, a.provenSecretId)
-        }
-        await db.executeQuery(CompiledQuery.raw(statements.attempts(pending.length), parameters))
-        writtenAttempts++
+        await this.#refusable(part.length, () => statistics.writeAttempts(part[0]![1].appId, part[0]![1].platform, part.map(([, a]) => attemptWrite(a))))
+        written = { ...written, attempts: written.attempts + 1 }
       }
       // Each secret's own time, in one statement per chunk: last_used_at = CASE id WHEN … END.
-      for (const used of usedChunks) {
+      for (const used of usedParts) {
         await next()
-        const pairs: unknown[] = []
-        for (const [id, at] of used) pairs.push(id, new Date(at).toISOString())
-        await db.executeQuery(CompiledQuery.raw(statements.secretsUsed(used.length), [...pairs, ...used.map(([id]) => id), ...pairs]))
+        await this.#refusable(used.length, () => statistics.recordSecretsUsed(used.map(([id, at]) => [id, new Date(at).toISOString()] as const)))
         for (const [id, at] of used) this.#lastUseWritten.set(id, at)
-        writtenUsed++
+        written = { ...written, used: written.used + 1 }
       }
       // Diagnosed a chunk at a time too: within its budget, a diagnosis is still dozens of HMACs.
-      for (const batch of failureChunks) {
+      for (const batch of failureParts) {
         await next()
         const diagnosed = batch.map((f) => ({ failure: f, diagnosis: this.#diagnoseSafely(f) }))
-        allDiagnosed.push(...diagnosed)
-        await db
-          .insertInto('failures')
-          .values(
-            diagnosed.map(({ failure: f, diagnosis }) => ({
-              id: newId('fail', f.at),
-              app_id: f.appId,
-              platform: f.platform,
-              at: new Date(f.at).toISOString(),
-              user_id: f.identity.userId,
-              email: f.identity.email,
-              app_version: f.appVersion,
-              refused: f.refused ? 1 : 0,
-              code: f.code,
-              diagnosis,
-            })),
-          )
-          .execute()
-        writtenFailures++
+        if (await this.#refusable(batch.length, () => statistics.insertFailures(diagnosed.map(failureRow)))) allDiagnosed.push(...diagnosed)
+        written = { ...written, failures: written.failures + 1 }
       }
     } catch (error) {
-      // Only what was not written goes back (or is dropped): a failure written twice would be listed twice.
-      const unwrittenAttempts = new Map(attemptChunks.slice(writtenAttempts).flat())
-      const unwrittenUsed = new Map(usedChunks.slice(writtenUsed).flat())
-      const unwrittenFailures = failureChunks.slice(writtenFailures).flat()
-      if (isStorageRefusal(error)) {
-        // Retrying rows the database refuses would fail every second, forever, and hold back
-        // everything buffered after them: the rest of the batch is dropped, counted and logged instead.
-        const lost = unwrittenAttempts.size + unwrittenUsed.size + unwrittenFailures.length
-        this.#dropped += lost
-        // Code and message only: PostgreSQL's detail quotes the failing row.
-        const { code, message } = error as { code: string; message?: unknown }
-        this.#deps.logger.error({ code, reason: String(message), dropped: lost }, 'the database refused a batch of auth statistics; dropped it')
-        return
-      }
-      this.#requeue(unwrittenAttempts, unwrittenUsed, unwrittenFailures)
+      // Only what was not written goes back: a failure written twice would be listed twice.
+      this.#requeue(new Map(attemptParts.slice(written.attempts).flat()), new Map(usedParts.slice(written.used).flat()), failureParts.slice(written.failures).flat())
       throw error
     }
     // What was written, diagnosed: the alerts' spike rule reads it (alerts/).
     this.#deps.onFlushed?.(allDiagnosed, Date.now())
-    if (++this.#flushes % 60 === 0 || failures.length > 100) await this.#pruneFailures(new Set(failures.map((f) => f.appId)))
+    if (++this.#flushes % 60 === 0 || failures.length > 100) {
+      for (const appId of new Set(failures.map((f) => f.appId))) await statistics.pruneFailures(appId, FAILURES_KEPT_PER_APP)
+    }
+  }
+
+  /**
+   * Runs one chunk's write. Rows the database refuses would fail every second, forever, and hold
+   * back everything buffered after them: that chunk alone is dropped, counted and logged, and the
+   * flush goes on with the next. Other errors (storage away) propagate, and the rest is retried.
+   */
+  async #refusable(rows: number, write: () => Promise<void>): Promise<boolean> {
+    try {
+      await write()
+      return true
+    } catch (error) {
+      if (!isStorageRefusal(error)) throw error
+      this.#dropped += rows
+      // Code and message only: PostgreSQL's detail quotes the failing row.
+      const { code, message } = error as { code: string; message?: unknown }
+      this.#deps.logger.error({ code, reason: String(message), dropped: rows }, 'the database refused a batch of auth statistics; dropped it')
+      return false
+    }
   }
 
   #diagnoseSafely(failure: AuthFailureEvent): Diagnosis {
@@ -393,20 +356,6 @@ export class AuthEventBuffer implements AuthEventSink {
     for (const f of failures) {
       if (this.#failures.length >= this.#maxFailures) this.#dropped++
       else this.#failures.push(f)
-    }
-  }
-
-  async #pruneFailures(appIds: Set<string>): Promise<void> {
-    for (const appId of appIds) {
-      const cutoff = await this.#deps.db
-        .selectFrom('failures')
-        .select('id')
-        .where('app_id', '=', appId)
-        .orderBy('id', 'desc')
-        .offset(FAILURES_KEPT_PER_APP)
-        .limit(1)
-        .executeTakeFirst()
-      if (cutoff) await this.#deps.db.deleteFrom('failures').where('app_id', '=', appId).where('id', '<=', cutoff.id).execute()
     }
   }
 }

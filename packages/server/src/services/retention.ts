@@ -1,8 +1,6 @@
-import type { Kysely } from 'kysely'
 import type { Logger } from 'pino'
 import { SIGN_OUT_KEPT_MS } from '../config-cache/config-cache.js'
-import { retentionPrune } from '../storage/retention-prune.js'
-import type { Database } from '../storage/schema.js'
+import type { RetentionRepository } from '../storage/retention-prune.js'
 
 const DAY_MS = 86_400_000
 /** Rows per statement: each holds the write lock for about a millisecond. */
@@ -11,9 +9,9 @@ export const RETENTION_BATCH = 500
 export const RETENTION_INTERVAL_MS = 10 * 60_000
 
 export interface RetentionOptions {
-  readonly db: Kysely<Database>
+  readonly repository: RetentionRepository
   readonly logger: Logger
-  /** VERITY_RETENTION_DAYS: failures and statistics older than this go. */
+  /** VERITY_RETENTION_DAYS: failures and statistics older than this go (statistics by whole UTC days). */
   readonly retentionDays: number
   readonly intervalMs?: number
   readonly batch?: number
@@ -81,25 +79,32 @@ export class RetentionPruner {
   }
 
   async #pass(): Promise<RetentionPass> {
-    const { db, retentionDays, logger } = this.#options
+    const { repository, retentionDays, logger } = this.#options
     const batch = this.#options.batch ?? RETENTION_BATCH
     const now = this.#options.now?.() ?? Date.now()
     const cutoff = new Date(now - retentionDays * DAY_MS).toISOString()
+    // Statistics go by whole UTC days, as the rollout counts them: the start of the cutoff's day.
+    const statisticsDay = cutoff.slice(0, 10)
+    const statisticsCutoff = `${statisticsDay}T00:00:00.000Z`
     const signOutCutoff = new Date(now - SIGN_OUT_KEPT_MS).toISOString()
     const pass: RetentionPass = { failures: 0, statistics: 0, sign_outs: 0, batches: 0 }
-    const drain = async (kind: 'failures' | 'statistics' | 'sign_outs', prune: () => Promise<number>): Promise<void> => {
+    const drain = async (kind: 'failures' | 'statistics' | 'sign_outs' | null, prune: () => Promise<number>): Promise<void> => {
       for (;;) {
         if (this.#stopped) return
         const deleted = await prune()
         pass.batches++
-        pass[kind] += deleted
+        if (kind !== null) pass[kind] += deleted
         if (deleted < batch) return
         await pause()
       }
     }
-    await drain('failures', () => retentionPrune.failures(db, cutoff, batch))
-    await drain('statistics', () => retentionPrune.statistics(db, cutoff, batch))
-    await drain('sign_outs', () => retentionPrune.signOuts(db, signOutCutoff, batch))
+    await drain('failures', () => repository.failures(cutoff, batch))
+    // Old proofs, then old users, then the aggregate rows of their days: the rollout's counts and
+    // the users' rows agree again at the end of the pass.
+    await drain(null, () => repository.oldProofs(statisticsCutoff, batch))
+    await drain('statistics', () => repository.statistics(statisticsCutoff, batch))
+    await drain(null, () => repository.counts(statisticsDay, batch))
+    await drain('sign_outs', () => repository.signOuts(signOutCutoff, batch))
     if (pass.failures + pass.statistics + pass.sign_outs > 0) logger.info({ ...pass, retentionDays }, 'retention: old rows deleted')
     return pass
   }

@@ -1,7 +1,7 @@
-import { sql, type Kysely } from 'kysely'
 import { VerityError } from '../errors/verity-error.js'
 import type { StoredApp } from '../storage/app-repository.js'
-import type { Database } from '../storage/schema.js'
+import { versionOfKey } from '../storage/statistics-counts.js'
+import type { CountRow, StatisticsRepository } from '../storage/statistics-repository.js'
 import type { Platform } from '../verification/platforms.js'
 import type { AttemptOutcome } from '../verification/auth-events.js'
 
@@ -93,40 +93,52 @@ function compareVersions(a: string | null, b: string | null): number {
   return a.localeCompare(b, 'en', { numeric: true })
 }
 
+const DAY_MS = 86_400_000
+
+/** The first UTC day of a window of `days` whole days ending today (today included). */
+export function windowStartDay(days: number, now: Date): string {
+  return new Date(now.getTime() - (days - 1) * DAY_MS).toISOString().slice(0, 10)
+}
+
 /**
- * Is it safe to enforce? Each identified user seen in the window counts once. A user who sent a
- * valid proof in the window counts as verified, under the app version and secret of their latest
- * valid proof, whatever unproven attempts followed: anyone can send an attempt without a proof in
- * a user's name, so such attempts must not undo a proof. Any other user counts under the app
- * version and outcome of their latest attempt. The table keeps both per user, so this is exact
- * for any window.
+ * The rollout's groups from the aggregate rows summed over the window (storage/statistics-counts.ts):
+ * users proven in the window count as verified under their proof's version; the others under their
+ * latest attempt, which is `latest` minus `proven_latest` (a proof is never after the latest attempt).
  */
-export async function computeRollout(db: Kysely<Database>, app: StoredApp, platform: Platform, days: number, now: Date = new Date()): Promise<Rollout> {
-  const since = new Date(now.getTime() - days * 86_400_000).toISOString()
-  const provenInWindow = sql<boolean>`proven_at is not null and proven_at >= ${since}`
-  const appVersion = sql<string | null>`case when ${provenInWindow} then proven_app_version else app_version end`
-  const outcome = sql<string>`case when ${provenInWindow} then 'verified' else outcome end`
-  const seenAt = sql<string>`case when ${provenInWindow} then proven_at else last_at end`
-  const rows = await db
-    .selectFrom('user_attempts')
-    .select((eb) => [appVersion.as('app_version'), outcome.as('outcome'), eb.fn.countAll<number | string>().as('users'), eb.fn.max(seenAt).as('last_seen_at')])
-    .where('app_id', '=', app.id)
-    .where('platform', '=', platform)
-    .where('last_at', '>=', since)
-    // By position: PostgreSQL does not see two copies of an expression with parameters as the same.
-    .groupBy([sql`1`, sql`2`])
-    .execute()
-  const secretRows = await db
-    .selectFrom('user_attempts')
-    .select((eb) => ['proven_secret_id', eb.fn.countAll<number | string>().as('users')])
-    .where('app_id', '=', app.id)
-    .where('platform', '=', platform)
-    .where('proven_at', '>=', since)
-    .groupBy('proven_secret_id')
-    .execute()
-  // PostgreSQL returns counts as strings (bigint), SQLite as numbers.
-  const groups = rows.map((r) => ({ appVersion: r.app_version, outcome: r.outcome as AttemptOutcome, users: Number(r.users), lastSeenAt: String(r.last_seen_at) }))
-  const usersBySecret = new Map(secretRows.flatMap((r) => (r.proven_secret_id === null ? [] : [[r.proven_secret_id, Number(r.users)] as const])))
+export function groupsFromCounts(rows: readonly CountRow[]): { groups: OutcomeGroup[]; usersBySecret: Map<string, number> } {
+  const latest = new Map<string, { key: string; outcome: string; users: number; lastSeenAt: string | null }>()
+  const groups: OutcomeGroup[] = []
+  const usersBySecret = new Map<string, number>()
+  for (const row of rows) {
+    if (row.series === 'latest' || row.series === 'proven_latest') {
+      const id = `${row.key}\u0000${row.outcome}`
+      const entry = latest.get(id) ?? { key: row.key, outcome: row.outcome, users: 0, lastSeenAt: null }
+      entry.users += row.series === 'latest' ? row.users : -row.users
+      if (row.series === 'latest') entry.lastSeenAt = row.lastSeenAt
+      latest.set(id, entry)
+    } else if (row.series === 'proven' && row.users > 0) {
+      groups.push({ appVersion: versionOfKey(row.key), outcome: 'verified', users: row.users, lastSeenAt: row.lastSeenAt ?? '' })
+    } else if (row.series === 'secret' && row.users > 0) {
+      usersBySecret.set(row.key, row.users)
+    }
+  }
+  for (const entry of latest.values()) {
+    if (entry.users > 0) groups.push({ appVersion: versionOfKey(entry.key), outcome: entry.outcome as AttemptOutcome, users: entry.users, lastSeenAt: entry.lastSeenAt ?? '' })
+  }
+  return { groups, usersBySecret }
+}
+
+/**
+ * Is it safe to enforce? Each identified user seen in the window (today and the days - 1 UTC days
+ * before it) counts once. A user who sent a valid proof in the window counts as verified, under the
+ * app version and secret of their latest valid proof, whatever unproven attempts followed: anyone
+ * can send an attempt without a proof in a user's name, so such attempts must not undo a proof.
+ * Any other user counts under the app version and outcome of their latest attempt. Read from
+ * aggregates per day: the cost does not grow with the number of users.
+ */
+export async function computeRollout(statistics: StatisticsRepository, app: StoredApp, platform: Platform, days: number, now: Date = new Date()): Promise<Rollout> {
+  const rows = await statistics.counts(app.id, platform, ['latest', 'proven_latest', 'proven', 'secret'], windowStartDay(days, now))
+  const { groups, usersBySecret } = groupsFromCounts(rows)
   const platformSecrets = app.secrets
     .filter((s) => s.platform === platform)
     .map((s) => ({ id: s.id, revoked: s.revokedAt !== null, lastUsedAt: s.lastUsedAt }))

@@ -41,7 +41,7 @@ export async function deleteAppDataInBatches(db: Kysely<Database>, appId: string
 /** Deletes whatever the app still has, its configuration last, within the caller's transaction. */
 export async function deleteAppRows(trx: Kysely<Database>, appId: string): Promise<void> {
   await trx.deleteFrom('messages').where('app_id', '=', appId).execute()
-  for (const table of ['conversations', 'users', 'user_attempts', 'failures', 'alerts', 'sign_outs', 'secrets', 'platforms'] as const) {
+  for (const table of ['conversations', 'users', 'user_attempts', 'rollout_counts', 'failures', 'alerts', 'sign_outs', 'secrets', 'platforms'] as const) {
     await trx.deleteFrom(table).where('app_id', '=', appId).execute()
   }
   await trx.deleteFrom('apps').where('id', '=', appId).execute()
@@ -50,5 +50,6 @@ export async function deleteAppRows(trx: Kysely<Database>, appId: string): Promi
 /** What the statistics writer may still add for an app after its deletion: attempts and failures. */
 export async function deleteAppStatistics(db: Kysely<Database>, appId: string): Promise<void> {
   await db.deleteFrom('user_attempts').where('app_id', '=', appId).execute()
+  await db.deleteFrom('rollout_counts').where('app_id', '=', appId).execute()
   await db.deleteFrom('failures').where('app_id', '=', appId).execute()
 }

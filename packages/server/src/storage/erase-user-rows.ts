@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely'
 import { isPostgres } from './notify.js'
 import type { Database } from './schema.js'
+import { eraseUserAttempts } from './statistics-repository.js'
 
 /** One user of one app, in every form a table may hold them. */
 export interface ErasureTarget {
@@ -54,7 +55,7 @@ export async function eraseUserRows(trx: Kysely<Database>, target: ErasureTarget
  */
 export async function eraseUserStatistics(db: Kysely<Database>, target: ErasureTarget): Promise<{ statistics: number; failures: number }> {
   const { appId } = target
-  const statistics = count(await db.deleteFrom('user_attempts').where('app_id', '=', appId).where('user_key', '=', target.digest).executeTakeFirst())
+  const statistics = await eraseUserAttempts(db, appId, target.digest)
   let failures = db.deleteFrom('failures').where('app_id', '=', appId)
   // The failure log keeps the identifiers as sent: a user id (with or without an email beside it),
   // or an email alone.

@@ -155,6 +155,18 @@ export interface UserAttemptsTable {
   proven_secret_id: string | null
 }
 
+/** Counts of users per day, series, version (or secret) and outcome: storage/statistics-counts.ts. */
+export interface RolloutCountsTable {
+  app_id: string
+  platform: string
+  series: string
+  day: string
+  key: string
+  outcome: string
+  users: number
+  last_seen_at: string | null
+}
+
 export interface FailuresTable {
   id: string
   app_id: string
@@ -283,6 +295,7 @@ export interface Database {
   webhooks: WebhooksTable
   webhook_deliveries: WebhookDeliveriesTable
   user_attempts: UserAttemptsTable
+  rollout_counts: RolloutCountsTable
   failures: FailuresTable
   meta: MetaTable
   config_state: ConfigStateTable

@@ -1,14 +1,15 @@
 import { z } from 'zod'
-import type { Kysely } from 'kysely'
-import type { AppAdmin } from '../../services/app-admin.js'
 import { FAILURES_KEPT_PER_APP } from '../../services/auth-event-buffer.js'
-import { listFailures } from '../../services/failure-log.js'
-import type { Database } from '../../storage/schema.js'
+import type { listFailures } from '../../services/failure-log.js'
+import type { RolloutReports } from '../../services/rollout-reports.js'
 import { defineRoute, type Route } from '../route.js'
-import { failureSchema, failuresQuerySchema, rolloutQuerySchema, rolloutSchema } from '../schemas/rollout-schemas.js'
+import { dailyQuerySchema, dailySchema, failureSchema, failuresQuerySchema, rolloutQuerySchema, rolloutSchema } from '../schemas/rollout-schemas.js'
+
+/** The failure log's page for one app (services/failure-log.ts, bound to its storage). */
+export type FailurePages = (appId: string, query: Parameters<typeof listFailures>[2]) => ReturnType<typeof listFailures>
 
 /** Is it safe to enforce, and why do proofs fail: the admin's view of issue 5. */
-export function adminRolloutRoutes(admin: AppAdmin, db: Kysely<Database>): Route[] {
+export function adminRolloutRoutes(reports: RolloutReports, failures: FailurePages): Route[] {
   return [
     defineRoute({
       method: 'GET',
@@ -18,7 +19,7 @@ export function adminRolloutRoutes(admin: AppAdmin, db: Kysely<Database>): Route
       tag: 'admin',
       summary: 'Rollout: which users send a valid proof, per app version and secret, and who enforcing would refuse',
       description:
-        'Counts identified users seen on the platform in the last `days` days (default 7), each once: as verified, under the app version of their latest valid proof, if they sent one in the window ' +
+        'Counts identified users seen on the platform in the last `days` UTC days, today included (default 7), each once: as verified, under the app version of their latest valid proof, if they sent one in the window ' +
         '(attempts without a proof, which anyone can send in their name, never undo it); otherwise under the app version and outcome of their latest attempt. ' +
         'Statistics are written in batches every second, so an attempt shows here within 2 s.',
       query: rolloutQuerySchema,
@@ -26,8 +27,23 @@ export function adminRolloutRoutes(admin: AppAdmin, db: Kysely<Database>): Route
       errors: ['invalid_request', 'unauthorized', 'app_not_found', 'not_found'],
       handle: async ({ params, query }) => ({
         status: 200,
-        body: await admin.rollout(params.app_id, params.platform, query.days),
+        body: await reports.rollout(params.app_id, params.platform, query.days),
       }),
+    }),
+    defineRoute({
+      method: 'GET',
+      path: '/admin/v1/apps/{app_id}/platforms/{platform}/rollout/daily',
+      audience: 'admin',
+      action: 'rollout.read',
+      tag: 'admin',
+      summary: 'The daily series behind the rollout chart: users per UTC day and outcome',
+      description:
+        'One entry per UTC day, oldest first, today last, every day present (zeros where nobody came). A user counts once a day: as verified if they sent a valid proof that day, ' +
+        'otherwise under the outcome of their latest attempt that day. Read from counts kept per day, so its cost does not grow with the number of users.',
+      query: dailyQuerySchema,
+      responses: { 200: { description: 'The daily series', schema: dailySchema } },
+      errors: ['invalid_request', 'unauthorized', 'app_not_found', 'not_found'],
+      handle: async ({ params, query }) => ({ status: 200, body: await reports.daily(params.app_id, params.platform, query.days) }),
     }),
     defineRoute({
       method: 'GET',
@@ -44,7 +60,7 @@ export function adminRolloutRoutes(admin: AppAdmin, db: Kysely<Database>): Route
         200: { description: 'A page of failures', schema: z.object({ failures: z.array(failureSchema), next_cursor: z.string().nullable() }) },
       },
       errors: ['invalid_request', 'unauthorized', 'app_not_found'],
-      handle: async ({ params, query }) => ({ status: 200, body: await listFailures(db, params.app_id, query) }),
+      handle: async ({ params, query }) => ({ status: 200, body: await failures(params.app_id, query) }),
     }),
   ]
 }

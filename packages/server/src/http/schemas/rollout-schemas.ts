@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import { DIAGNOSES } from '../../diagnosis/diagnosis.js'
-import { MAX_ROLLOUT_DAYS } from '../../services/rollout.js'
+import { DEFAULT_ROLLOUT_DAYS, MAX_ROLLOUT_DAYS } from '../../services/rollout.js'
+import { DEFAULT_DAILY_DAYS, MAX_DAILY_DAYS } from '../../services/rollout-daily.js'
 import { listQuerySchema, platformSchema } from './common.js'
 
 const counts = {
@@ -33,15 +34,35 @@ export const rolloutSchema = z
   })
   .meta({ id: 'Rollout' })
 
-export const rolloutQuerySchema = z.strictObject({
-  days: z.coerce
-    .number()
-    .int('must be a whole number')
-    .min(1, 'must be at least 1')
-    .max(MAX_ROLLOUT_DAYS, `must be at most ${MAX_ROLLOUT_DAYS}`)
-    .optional()
-    .meta({ description: 'The window in days (default 7).' }),
-})
+/** `?days=N`: a window of whole UTC days, today included. */
+const daysQuery = (max: number, byDefault: number) =>
+  z.strictObject({
+    days: z.coerce
+      .number()
+      .int('must be a whole number')
+      .min(1, 'must be at least 1')
+      .max(max, `must be at most ${max}`)
+      .optional()
+      .meta({ description: `The window in UTC days, today included (default ${byDefault}).` }),
+  })
+
+export const rolloutQuerySchema = daysQuery(MAX_ROLLOUT_DAYS, DEFAULT_ROLLOUT_DAYS)
+
+export const dailySchema = z
+  .object({
+    days: z.array(
+      z.object({
+        date: z.string().meta({ description: 'A UTC day, YYYY-MM-DD.' }),
+        users: z.number().int().meta({ description: 'Identified users seen that day, each once.' }),
+        verified: z.number().int().meta({ description: 'Users who sent a valid proof that day.' }),
+        missing: z.number().int().meta({ description: 'Users without a valid proof that day whose latest attempt that day sent no proof.' }),
+        invalid: z.number().int().meta({ description: 'Users without a valid proof that day whose latest attempt that day sent a proof that does not verify.' }),
+      }),
+    ),
+  })
+  .meta({ id: 'RolloutDaily' })
+
+export const dailyQuerySchema = daysQuery(MAX_DAILY_DAYS, DEFAULT_DAILY_DAYS)
 
 export const failureSchema = z
   .object({

@@ -9,6 +9,7 @@ import * as teammates from './0007-teammates.js'
 import * as publicKeys from './0008-public-keys.js'
 import * as webhooks from './0009-webhooks.js'
 import * as alerts from './0010-alerts.js'
+import * as rolloutCounts from './0011-rollout-counts.js'
 
 /** Every migration, in order. Names are stable: they are recorded in the database. */
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
@@ -22,4 +23,5 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0008-public-keys': publicKeys,
   '0009-webhooks': webhooks,
   '0010-alerts': alerts,
+  '0011-rollout-counts': rolloutCounts,
 }

@@ -1,0 +1,181 @@
+import { CompiledQuery, sql, type Kysely } from 'kysely'
+import { FlushStatements } from './flush-statements.js'
+import { isPostgres } from './notify.js'
+import type { Database, UserAttemptsTable } from './schema.js'
+import { PLATFORMS } from '../verification/platforms.js'
+import {
+  dailyDeltas,
+  erasureDeltas,
+  mergeAttempt,
+  netDeltas,
+  rolloutDeltas,
+  type AttemptState,
+  type CountDelta,
+  type CountSeries,
+} from './statistics-counts.js'
+import type { AttemptOutcome } from '../verification/auth-events.js'
+
+/** One user's latest attempt and proof from one flush, for one app and platform. */
+export interface AttemptWrite {
+  readonly userKey: string
+  readonly state: AttemptState
+}
+
+/** A failure-log entry as stored. */
+export interface FailureRow {
+  readonly id: string
+  readonly app_id: string
+  readonly platform: string
+  readonly at: string
+  readonly user_id: string | null
+  readonly email: string | null
+  readonly app_version: string | null
+  readonly refused: number
+  readonly code: string
+  readonly diagnosis: string
+}
+
+/** Summed aggregate rows of a window. */
+export interface CountRow {
+  readonly series: CountSeries
+  readonly key: string
+  readonly outcome: string
+  readonly users: number
+  readonly lastSeenAt: string | null
+}
+
+type StoredAttemptRow = Omit<UserAttemptsTable, 'app_id' | 'platform'>
+
+const stateOf = (r: StoredAttemptRow): AttemptState => ({
+  lastAt: r.last_at,
+  outcome: r.outcome as AttemptOutcome,
+  appVersion: r.app_version,
+  sdkVersion: r.sdk_version,
+  secretId: r.secret_id,
+  provenAt: r.proven_at,
+  provenAppVersion: r.proven_app_version,
+  provenSecretId: r.proven_secret_id,
+})
+
+/**
+ * On PostgreSQL, writers of one app and platform's statistics (flushes of every instance, erasure)
+ * take turns within their transactions: each reads users' rows and moves them between aggregate
+ * rows, which two at once would count twice. SQLite has one writer.
+ */
+export async function lockStatistics(trx: Kysely<Database>, appId: string, platform: string): Promise<void> {
+  if (isPostgres(trx)) await sql`select pg_advisory_xact_lock(hashtext(${`verity.statistics ${appId} ${platform}`}))`.execute(trx)
+}
+
+/** Adds deltas to the aggregate rows, in statements of at most `perStatement` rows. */
+export async function addCounts(db: Kysely<Database>, statements: FlushStatements, appId: string, platform: string, deltas: readonly CountDelta[], perStatement = 200): Promise<void> {
+  for (let i = 0; i < deltas.length; i += perStatement) {
+    const part = deltas.slice(i, i + perStatement)
+    const parameters: unknown[] = []
+    for (const d of part) parameters.push(appId, platform, d.series, d.day, d.key, d.outcome, d.users, d.seenAt)
+    await db.executeQuery(CompiledQuery.raw(statements.addCounts(part.length), parameters))
+  }
+}
+
+/**
+ * Deletes one user's statistics rows (every platform of one app) and takes them out of the
+ * aggregates: out of the rollout, and out of the daily series on their latest day (the one day a
+ * returning user would be counted again). Earlier days keep them as a number: those days happened,
+ * and a count names nobody. Runs within the caller's transaction, or its own.
+ */
+export async function eraseUserAttempts(db: Kysely<Database>, appId: string, userKey: string): Promise<number> {
+  if (!db.isTransaction) return db.transaction().execute((trx) => eraseUserAttempts(trx, appId, userKey))
+  // Every platform's lock, always in the same order: no two writers wait for each other's.
+  for (const platform of PLATFORMS) await lockStatistics(db, appId, platform)
+  const rows = await db.selectFrom('user_attempts').selectAll().where('app_id', '=', appId).where('user_key', '=', userKey).execute()
+  if (rows.length === 0) return 0
+  const statements = new FlushStatements(db)
+  for (const row of rows) {
+    await addCounts(db, statements, appId, row.platform, netDeltas(erasureDeltas(stateOf(row))))
+  }
+  const deleted = await db.deleteFrom('user_attempts').where('app_id', '=', appId).where('user_key', '=', userKey).executeTakeFirst()
+  return Number(deleted.numDeletedRows)
+}
+
+/**
+ * The statistics' storage: users' latest attempts with the aggregates the rollout reads, secrets'
+ * last use, and the failure log. Every write that moves a user keeps the aggregates exact.
+ */
+export class StatisticsRepository {
+  readonly #db: Kysely<Database>
+  readonly #statements: FlushStatements
+
+  constructor(db: Kysely<Database>) {
+    this.#db = db
+    this.#statements = new FlushStatements(db)
+  }
+
+  /**
+   * Users of one app and platform (distinct keys, a few hundred at most): in one short transaction,
+   * their stored rows are read, merged with what arrived, written back, and the aggregate rows they
+   * leave and join are adjusted.
+   */
+  async writeAttempts(appId: string, platform: string, rows: readonly AttemptWrite[]): Promise<void> {
+    if (rows.length === 0) return
+    await this.#db.transaction().execute(async (trx) => {
+      await lockStatistics(trx, appId, platform)
+      const keys = rows.map((r) => r.userKey)
+      const stored = await trx.executeQuery<StoredAttemptRow>(CompiledQuery.raw(this.#statements.readAttempts(keys.length), [appId, platform, ...keys]))
+      const before = new Map(stored.rows.map((r) => [r.user_key, stateOf(r)]))
+      const parameters: unknown[] = []
+      const deltas: CountDelta[] = []
+      for (const { userKey, state } of rows) {
+        const old = before.get(userKey) ?? null
+        const next = mergeAttempt(old, state)
+        parameters.push(appId, platform, userKey, next.lastAt, next.outcome, next.appVersion, next.sdkVersion, next.secretId, next.provenAt, next.provenAppVersion, next.provenSecretId)
+        deltas.push(...rolloutDeltas(old, next), ...dailyDeltas(old, state, next))
+      }
+      await trx.executeQuery(CompiledQuery.raw(this.#statements.writeAttempts(rows.length), parameters))
+      await addCounts(trx, this.#statements, appId, platform, netDeltas(deltas))
+    })
+  }
+
+  /** Each secret's last use, never moved back. */
+  async recordSecretsUsed(used: ReadonlyArray<readonly [id: string, at: string]>): Promise<void> {
+    if (used.length === 0) return
+    const pairs = used.flatMap(([id, at]) => [id, at])
+    await this.#db.executeQuery(CompiledQuery.raw(this.#statements.secretsUsed(used.length), [...pairs, ...used.map(([id]) => id), ...pairs]))
+  }
+
+  async insertFailures(rows: readonly FailureRow[]): Promise<void> {
+    if (rows.length > 0) await this.#db.insertInto('failures').values([...rows]).execute()
+  }
+
+  /** Keeps the newest `keep` failures of an app. */
+  async pruneFailures(appId: string, keep: number): Promise<void> {
+    const cutoff = await this.#db.selectFrom('failures').select('id').where('app_id', '=', appId).orderBy('id', 'desc').offset(keep).limit(1).executeTakeFirst()
+    if (cutoff) await this.#db.deleteFrom('failures').where('app_id', '=', appId).where('id', '<=', cutoff.id).execute()
+  }
+
+  /** The aggregate rows of `series` from `sinceDay` on, summed over days. */
+  async counts(appId: string, platform: string, series: readonly CountSeries[], sinceDay: string): Promise<CountRow[]> {
+    const rows = await this.#db
+      .selectFrom('rollout_counts')
+      .select((eb) => ['series', 'key', 'outcome', eb.fn.sum<number | string>('users').as('users'), eb.fn.max('last_seen_at').as('last_seen_at')])
+      .where('app_id', '=', appId)
+      .where('platform', '=', platform)
+      .where('series', 'in', [...series])
+      .where('day', '>=', sinceDay)
+      .groupBy(['series', 'key', 'outcome'])
+      .execute()
+    // PostgreSQL returns sums as strings (bigint), SQLite as numbers.
+    return rows.map((r) => ({ series: r.series as CountSeries, key: r.key, outcome: r.outcome, users: Number(r.users), lastSeenAt: r.last_seen_at }))
+  }
+
+  /** The daily series' rows from `sinceDay` on, one per day and outcome. */
+  async daily(appId: string, platform: string, sinceDay: string): Promise<Array<{ day: string; outcome: string; users: number }>> {
+    const rows = await this.#db
+      .selectFrom('rollout_counts')
+      .select(['day', 'outcome', 'users'])
+      .where('app_id', '=', appId)
+      .where('platform', '=', platform)
+      .where('series', '=', 'daily')
+      .where('day', '>=', sinceDay)
+      .execute()
+    return rows.map((r) => ({ day: r.day, outcome: r.outcome, users: Number(r.users) }))
+  }
+}
