@@ -2,7 +2,7 @@
 // AuthEventBuffer of the built dist) in batches, so that storage holds exactly what a server that
 // saw those logins would hold, whatever tables the flush maintains.
 import { sql } from 'kysely'
-import { authEventBufferModule, loggerModule } from './server-modules.js'
+import { authEventBufferModule, loggerModule, statisticsRepositoryModule } from './server-modules.js'
 import { openData, type DataLocation } from './seed.js'
 
 /** Users written per flush: the buffer holds this many pending users. */
@@ -24,13 +24,13 @@ export interface SeedTarget {
  */
 export async function seedStatistics(location: DataLocation, target: SeedTarget, from: number, count: number, onProgress: (done: number) => void): Promise<number> {
   const started = performance.now()
-  const [{ AuthEventBuffer }, { createLogger }] = await Promise.all([authEventBufferModule(), loggerModule()])
+  const [{ AuthEventBuffer }, { createLogger }, { StatisticsRepository }] = await Promise.all([authEventBufferModule(), loggerModule(), statisticsRepositoryModule()])
   const { data } = await openData(location)
   try {
     // Only for seeding, on this connection: no fsync per flush (the server opens the file as usual).
     if (location.databaseUrl === undefined) await sql`PRAGMA synchronous = OFF`.execute(data.db)
     const buffer = new AuthEventBuffer({
-      db: data.db,
+      statistics: new StatisticsRepository(data.db),
       logger: createLogger('warn'),
       diagnose: () => {
         throw new Error('the seed records no failures')

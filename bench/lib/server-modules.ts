@@ -11,3 +11,4 @@ export const appAdminModule = (): Promise<typeof import('../../packages/server/d
 export const serverConfigModule = (): Promise<typeof import('../../packages/server/dist/config/server-config.js')> => import(dist('config/server-config.js'))
 export const authEventBufferModule = (): Promise<typeof import('../../packages/server/dist/services/auth-event-buffer.js')> => import(dist('services/auth-event-buffer.js'))
 export const loggerModule = (): Promise<typeof import('../../packages/server/dist/logging/create-logger.js')> => import(dist('logging/create-logger.js'))
+export const statisticsRepositoryModule = (): Promise<typeof import('../../packages/server/dist/storage/statistics-repository.js')> => import(dist('storage/statistics-repository.js'))
