@@ -106,25 +106,27 @@ export function windowStartDay(days: number, now: Date): string {
  * latest attempt, which is `latest` minus `proven_latest` (a proof is never after the latest attempt).
  */
 export function groupsFromCounts(rows: readonly CountRow[]): { groups: OutcomeGroup[]; usersBySecret: Map<string, number> } {
-  const latest = new Map<string, { key: string; outcome: string; users: number; lastSeenAt: string | null }>()
-  const groups: OutcomeGroup[] = []
+  const latest = new Map<string, { key: string; outcome: string; users: number }>()
+  // A version's last_seen_at: the latest attempt recorded on it in the window, as an attempt or a proof.
+  const lastSeen = new Map<string, string>()
+  const proven: Array<{ key: string; users: number }> = []
   const usersBySecret = new Map<string, number>()
   for (const row of rows) {
+    if ((row.series === 'latest' || row.series === 'proven') && row.lastSeenAt !== null && row.lastSeenAt > (lastSeen.get(row.key) ?? '')) lastSeen.set(row.key, row.lastSeenAt)
     if (row.series === 'latest' || row.series === 'proven_latest') {
       const id = `${row.key}\u0000${row.outcome}`
-      const entry = latest.get(id) ?? { key: row.key, outcome: row.outcome, users: 0, lastSeenAt: null }
+      const entry = latest.get(id) ?? { key: row.key, outcome: row.outcome, users: 0 }
       entry.users += row.series === 'latest' ? row.users : -row.users
-      if (row.series === 'latest') entry.lastSeenAt = row.lastSeenAt
       latest.set(id, entry)
-    } else if (row.series === 'proven' && row.users > 0) {
-      groups.push({ appVersion: versionOfKey(row.key), outcome: 'verified', users: row.users, lastSeenAt: row.lastSeenAt ?? '' })
+    } else if (row.series === 'proven') {
+      proven.push({ key: row.key, users: row.users })
     } else if (row.series === 'secret' && row.users > 0) {
       usersBySecret.set(row.key, row.users)
     }
   }
-  for (const entry of latest.values()) {
-    if (entry.users > 0) groups.push({ appVersion: versionOfKey(entry.key), outcome: entry.outcome as AttemptOutcome, users: entry.users, lastSeenAt: entry.lastSeenAt ?? '' })
-  }
+  const groups = [...proven.map((p) => ({ ...p, outcome: 'verified' })), ...latest.values()]
+    .filter((g) => g.users > 0)
+    .map((g) => ({ appVersion: versionOfKey(g.key), outcome: g.outcome as AttemptOutcome, users: g.users, lastSeenAt: lastSeen.get(g.key) ?? '' }))
   return { groups, usersBySecret }
 }
 

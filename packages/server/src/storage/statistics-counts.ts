@@ -94,17 +94,16 @@ export function dayOutcome(state: AttemptState): AttemptOutcome {
 /**
  * What the daily series gains when `incoming` reaches `stored` (`next` is their merge). Only the
  * day of the stored latest attempt is known per user, so: a later day adds the user to that day;
- * the same day may change the outcome they count under; a new proof on a day of its own counts that
- * day as verified. An attempt older than the stored one (two instances, within a second) changes
- * nothing here.
+ * the same day may change the outcome they count under (a proof that day makes it verified, even
+ * one that arrives after a later attempt, from another instance); a new proof on a later day of its
+ * own counts that day as verified. An attempt from a day before the stored one changes nothing.
  */
 export function dailyDeltas(stored: AttemptState | null, incoming: AttemptState, next: AttemptState): CountDelta[] {
-  if (stored !== null && incoming.lastAt < stored.lastAt) return []
   const before = new Map<string, string>()
   if (stored !== null) before.set(dayOf(stored.lastAt), dayOutcome(stored))
   const after = new Map(before)
   const newProof = incoming.provenAt !== null && next.provenAt === incoming.provenAt && incoming.provenAt !== stored?.provenAt
-  if (newProof && (stored === null || incoming.provenAt! >= stored.lastAt)) after.set(dayOf(incoming.provenAt!), 'verified')
+  if (newProof && (stored === null || dayOf(incoming.provenAt!) >= dayOf(stored.lastAt))) after.set(dayOf(incoming.provenAt!), 'verified')
   after.set(dayOf(next.lastAt), dayOutcome(next))
   const out: CountDelta[] = []
   for (const [day, outcome] of after) {
