@@ -1,7 +1,8 @@
 // `npm run bench -- --scale`: rollout, daily series and forecast latency, auth throughput with
 // and without an admin polling the rollout every second, the server's longest event-loop stall and
 // the database size, at 1 and 10 million users, on SQLite and on PostgreSQL (the test suite's
-// embedded PostgreSQL). The users are added in steps (1M, then 9M more), through the real flush.
+// embedded PostgreSQL). The users are added in steps (1M, then 9M more) by the bulk loader, which writes what the
+// statistics flush would.
 //
 //   --backend sqlite|postgres   one backend only
 //   --sizes 1,10                sizes in millions of users (e.g. --sizes 1 for a quick run, 0.1 to try it)

@@ -1,14 +1,14 @@
-// Rollout statistics for millions of users, written by Verity's own statistics flush (the
-// AuthEventBuffer of the built dist) in batches, so that storage holds exactly what a server that
-// saw those logins would hold, whatever tables the flush maintains.
+// Rollout statistics for millions of users, written by Verity's bulk loader
+// (storage/seed-statistics.ts in the built dist): the same user rows and the same counts per day
+// as the statistics flush writes after those users' logins (its equivalence is tested there).
 import { sql } from 'kysely'
-import { authEventBufferModule, loggerModule, statisticsRepositoryModule } from './server-modules.js'
+import { seedStatisticsModule, userDigestModule } from './server-modules.js'
 import { openData, type DataLocation } from './seed.js'
 
-/** Users written per flush: the buffer holds this many pending users. */
-const BATCH = 50_000
 const DAY_MS = 86_400_000
 export const APP_VERSIONS = ['1.0.0', '1.1.0', '1.2.0', '2.0.0', '2.1.0', '2.2.0', '2.3.0', '3.0.0', '3.0.1', '3.1.0'] as const
+/** Progress is told every this many users. */
+const PROGRESS_EVERY = 1_000_000
 
 export interface SeedTarget {
   readonly appId: string
@@ -24,40 +24,37 @@ export interface SeedTarget {
  */
 export async function seedStatistics(location: DataLocation, target: SeedTarget, from: number, count: number, onProgress: (done: number) => void): Promise<number> {
   const started = performance.now()
-  const [{ AuthEventBuffer }, { createLogger }, { StatisticsRepository }] = await Promise.all([authEventBufferModule(), loggerModule(), statisticsRepositoryModule()])
+  const [{ bulkSeedStatistics }, { userDigest }] = await Promise.all([seedStatisticsModule(), userDigestModule()])
   const { data } = await openData(location)
   try {
-    // Only for seeding, on this connection: no fsync per flush (the server opens the file as usual).
+    // Only for seeding, on this connection: no fsync per commit (the server opens the file as usual).
     if (location.databaseUrl === undefined) await sql`PRAGMA synchronous = OFF`.execute(data.db)
-    const buffer = new AuthEventBuffer({
-      statistics: new StatisticsRepository(data.db),
-      logger: createLogger('warn'),
-      diagnose: () => {
-        throw new Error('the seed records no failures')
-      },
-      maxPendingAttempts: BATCH,
-    })
     const now = Date.now()
-    for (let start = from; start < from + count; start += BATCH) {
-      const end = Math.min(from + count, start + BATCH)
-      for (let i = start; i < end; i++) {
+    function* users() {
+      for (let i = from; i < from + count; i++) {
         const roll = i % 100
         const outcome = roll < 90 ? 'verified' : roll < 97 ? 'missing' : 'invalid'
-        buffer.attempt({
-          at: now - ((i * 7_919) % (6 * DAY_MS)) - 60_000,
-          appId: target.appId,
-          platform: target.platform,
-          identity: { userId: `scale_user_${i}`, email: null },
-          outcome,
-          secretId: outcome === 'verified' ? target.secretId : null,
-          appVersion: APP_VERSIONS[i % APP_VERSIONS.length]!,
-          sdkVersion: '1.0.0',
-        })
+        const at = new Date(now - ((i * 7_919) % (6 * DAY_MS)) - 60_000).toISOString()
+        const appVersion = APP_VERSIONS[i % APP_VERSIONS.length]!
+        const proven = outcome === 'verified'
+        if ((i - from + 1) % PROGRESS_EVERY === 0) onProgress(i - from + 1)
+        yield {
+          userKey: userDigest({ userId: `scale_user_${i}`, email: null }),
+          state: {
+            lastAt: at,
+            outcome,
+            appVersion,
+            sdkVersion: '1.0.0',
+            secretId: proven ? target.secretId : null,
+            provenAt: proven ? at : null,
+            provenAppVersion: proven ? appVersion : null,
+            provenSecretId: proven ? target.secretId : null,
+          },
+        } as const
       }
-      await buffer.flush()
-      if (buffer.dropped > 0) throw new Error(`the statistics buffer dropped ${buffer.dropped} attempts`)
-      onProgress(end - from)
     }
+    const written = await bulkSeedStatistics(data.db, target.appId, target.platform, users())
+    if (written !== count) throw new Error(`the bulk loader wrote ${written} users, not ${count}`)
   } finally {
     await data.close()
   }

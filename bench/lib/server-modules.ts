@@ -9,6 +9,5 @@ const dist = (path: string): string => pathToFileURL(join(ROOT, 'packages/server
 export const openVerityDataModule = (): Promise<typeof import('../../packages/server/dist/runtime/open-verity-data.js')> => import(dist('runtime/open-verity-data.js'))
 export const appAdminModule = (): Promise<typeof import('../../packages/server/dist/services/app-admin.js')> => import(dist('services/app-admin.js'))
 export const serverConfigModule = (): Promise<typeof import('../../packages/server/dist/config/server-config.js')> => import(dist('config/server-config.js'))
-export const authEventBufferModule = (): Promise<typeof import('../../packages/server/dist/services/auth-event-buffer.js')> => import(dist('services/auth-event-buffer.js'))
-export const loggerModule = (): Promise<typeof import('../../packages/server/dist/logging/create-logger.js')> => import(dist('logging/create-logger.js'))
-export const statisticsRepositoryModule = (): Promise<typeof import('../../packages/server/dist/storage/statistics-repository.js')> => import(dist('storage/statistics-repository.js'))
+export const seedStatisticsModule = (): Promise<typeof import('../../packages/server/dist/storage/seed-statistics.js')> => import(dist('storage/seed-statistics.js'))
+export const userDigestModule = (): Promise<typeof import('../../packages/server/dist/verification/user-digest.js')> => import(dist('verification/user-digest.js'))
