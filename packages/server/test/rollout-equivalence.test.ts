@@ -17,7 +17,8 @@ import { computeRollout, summarizeRollout, windowStartDay, type OutcomeGroup } f
 import { dailySeries } from '../src/services/rollout-daily.js'
 import { RetentionRepository } from '../src/storage/retention-prune.js'
 import { bulkSeedStatistics } from '../src/storage/seed-statistics.js'
-import { eraseUserAttempts, StatisticsRepository } from '../src/storage/statistics-repository.js'
+import { StatisticsRepository } from '../src/storage/statistics-repository.js'
+import { eraseUserAttempts } from '../src/storage/statistics-writes.js'
 import type { AttemptOutcome } from '../src/verification/auth-events.js'
 import { BACKENDS, backendEnv } from './support/backends.js'
 

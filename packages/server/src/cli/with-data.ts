@@ -3,6 +3,7 @@ import { parseStorageConfig } from '../config/server-config.js'
 import { AppAdmin } from '../services/app-admin.js'
 import { UserLifecycle } from '../services/user-lifecycle.js'
 import { openVerityData, type VerityData } from '../runtime/open-verity-data.js'
+import { StatisticsRepository } from '../storage/statistics-repository.js'
 import { QueuedWebhookEvents } from '../webhooks/webhook-events.js'
 import type { CliIo } from './cli-io.js'
 
@@ -32,7 +33,7 @@ export async function withData<T>(options: DataOptions, io: CliIo, run: (ctx: Cl
     const onChange = async (): Promise<void> => {}
     const webhookEvents = new QueuedWebhookEvents(data.webhooks)
     const admin = new AppAdmin({ db: data.db, apps: data.apps, onChange, lateSweep: 'await', webhookEvents })
-    const users = new UserLifecycle({ db: data.db, apps: data.apps, onChange, lateSweep: 'await', webhookEvents })
+    const users = new UserLifecycle({ db: data.db, apps: data.apps, statistics: new StatisticsRepository(data.db), onChange, lateSweep: 'await', webhookEvents })
     return await run({ data, admin, users, actor: `cli:${safeUserName()}` })
   } finally {
     await data.close()

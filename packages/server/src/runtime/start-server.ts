@@ -289,7 +289,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     onLateSweepError: (error: unknown) => logger.warn({ err: error }, 'the second sweep after an erasure or deletion failed; statistics written late stay until retention'),
   }
   const admin = new AppAdmin({ db: data.db, apps: data.apps, webhookEvents, ...lifecycle })
-  const userLifecycle = new UserLifecycle({ db: data.db, apps: data.apps, webhookEvents, ...lifecycle })
+  const userLifecycle = new UserLifecycle({ db: data.db, apps: data.apps, statistics, webhookEvents, ...lifecycle })
   const retention = new RetentionPruner({
     repository: new RetentionRepository(data.db),
     logger,

@@ -4,9 +4,10 @@ import { failureLimitDigest } from '../limits/database-failure-limit.js'
 import { failureLimitKey } from '../limits/failure-limit.js'
 import type { AppRepository } from '../storage/app-repository.js'
 import { actorName, changeConfig, type Actor } from '../storage/config-change.js'
-import { eraseUserRows, eraseUserStatistics, type ErasedRows, type ErasureTarget } from '../storage/erase-user-rows.js'
+import { eraseUserRows, type ErasedRows, type ErasureTarget } from '../storage/erase-user-rows.js'
 import type { Database } from '../storage/schema.js'
 import { recordSignOut } from '../storage/sign-out-repository.js'
+import type { StatisticsRepository } from '../storage/statistics-repository.js'
 import { identityKey, type ClaimedIdentity } from '../verification/identity.js'
 import { PLATFORMS } from '../verification/platforms.js'
 import { userDigest } from '../verification/user-digest.js'
@@ -17,6 +18,8 @@ import { sweepLate, type LateSweepMode } from './late-sweep.js'
 export interface UserLifecycleDeps {
   readonly db: Kysely<Database>
   readonly apps: AppRepository
+  /** Where the late sweep finds statistics written after an erasure. */
+  readonly statistics: StatisticsRepository
   /** Called after every committed write, so this process serves the change at once. */
   readonly onChange: () => Promise<void>
   readonly now?: () => Date
@@ -103,7 +106,7 @@ export class UserLifecycle {
       },
     )
     await this.#deps.onChange()
-    await sweepLate(this.#deps.lateSweep, () => eraseUserStatistics(this.#deps.db, target), this.#deps.onLateSweepError)
+    await sweepLate(this.#deps.lateSweep, () => this.#deps.statistics.eraseUser(target), this.#deps.onLateSweepError)
     return removed
   }
 

@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely'
 import { isPostgres } from './notify.js'
 import type { Database } from './schema.js'
-import { eraseUserAttempts } from './statistics-repository.js'
+import { eraseUserAttempts } from './statistics-writes.js'
 
 /** One user of one app, in every form a table may hold them. */
 export interface ErasureTarget {

@@ -2,7 +2,8 @@ import { CompiledQuery, type Kysely } from 'kysely'
 import { FlushStatements } from './flush-statements.js'
 import type { Database } from './schema.js'
 import { dailyDeltas, netDeltas, rolloutDeltas, type CountDelta } from './statistics-counts.js'
-import { addCounts, type AttemptWrite } from './statistics-repository.js'
+import type { AttemptWrite } from './statistics-repository.js'
+import { addCounts } from './statistics-writes.js'
 
 /** Users per insert (11 parameters each: within SQLite's and PostgreSQL's limits). */
 const SEED_ROWS_PER_STATEMENT = 500

@@ -1,11 +1,10 @@
-import { CompiledQuery, sql, type Kysely } from 'kysely'
+import { CompiledQuery, type Kysely } from 'kysely'
+import { eraseUserStatistics, type ErasureTarget } from './erase-user-rows.js'
 import { FlushStatements } from './flush-statements.js'
-import { isPostgres } from './notify.js'
-import type { Database, UserAttemptsTable } from './schema.js'
-import { PLATFORMS } from '../verification/platforms.js'
+import type { Database } from './schema.js'
+import { addCounts, lockStatistics, stateOf, type StoredAttemptRow } from './statistics-writes.js'
 import {
   dailyDeltas,
-  erasureDeltas,
   mergeAttempt,
   netDeltas,
   rolloutDeltas,
@@ -13,7 +12,6 @@ import {
   type CountDelta,
   type CountSeries,
 } from './statistics-counts.js'
-import type { AttemptOutcome } from '../verification/auth-events.js'
 
 /** One user's latest attempt and proof from one flush, for one app and platform. */
 export interface AttemptWrite {
@@ -42,58 +40,6 @@ export interface CountRow {
   readonly outcome: string
   readonly users: number
   readonly lastSeenAt: string | null
-}
-
-type StoredAttemptRow = Omit<UserAttemptsTable, 'app_id' | 'platform'>
-
-const stateOf = (r: StoredAttemptRow): AttemptState => ({
-  lastAt: r.last_at,
-  outcome: r.outcome as AttemptOutcome,
-  appVersion: r.app_version,
-  sdkVersion: r.sdk_version,
-  secretId: r.secret_id,
-  provenAt: r.proven_at,
-  provenAppVersion: r.proven_app_version,
-  provenSecretId: r.proven_secret_id,
-})
-
-/**
- * On PostgreSQL, writers of one app and platform's statistics (flushes of every instance, erasure)
- * take turns within their transactions: each reads users' rows and moves them between aggregate
- * rows, which two at once would count twice. SQLite has one writer.
- */
-export async function lockStatistics(trx: Kysely<Database>, appId: string, platform: string): Promise<void> {
-  if (isPostgres(trx)) await sql`select pg_advisory_xact_lock(hashtext(${`verity.statistics ${appId} ${platform}`}))`.execute(trx)
-}
-
-/** Adds deltas to the aggregate rows, in statements of at most `perStatement` rows. */
-export async function addCounts(db: Kysely<Database>, statements: FlushStatements, appId: string, platform: string, deltas: readonly CountDelta[], perStatement = 200): Promise<void> {
-  for (let i = 0; i < deltas.length; i += perStatement) {
-    const part = deltas.slice(i, i + perStatement)
-    const parameters: unknown[] = []
-    for (const d of part) parameters.push(appId, platform, d.series, d.day, d.key, d.outcome, d.users, d.seenAt)
-    await db.executeQuery(CompiledQuery.raw(statements.addCounts(part.length), parameters))
-  }
-}
-
-/**
- * Deletes one user's statistics rows (every platform of one app) and takes them out of the
- * aggregates: out of the rollout, and out of the daily series on their latest day (the one day a
- * returning user would be counted again). Earlier days keep them as a number: those days happened,
- * and a count names nobody. Runs within the caller's transaction, or its own.
- */
-export async function eraseUserAttempts(db: Kysely<Database>, appId: string, userKey: string): Promise<number> {
-  if (!db.isTransaction) return db.transaction().execute((trx) => eraseUserAttempts(trx, appId, userKey))
-  // Every platform's lock, always in the same order: no two writers wait for each other's.
-  for (const platform of PLATFORMS) await lockStatistics(db, appId, platform)
-  const rows = await db.selectFrom('user_attempts').selectAll().where('app_id', '=', appId).where('user_key', '=', userKey).execute()
-  if (rows.length === 0) return 0
-  const statements = new FlushStatements(db)
-  for (const row of rows) {
-    await addCounts(db, statements, appId, row.platform, netDeltas(erasureDeltas(stateOf(row))))
-  }
-  const deleted = await db.deleteFrom('user_attempts').where('app_id', '=', appId).where('user_key', '=', userKey).executeTakeFirst()
-  return Number(deleted.numDeletedRows)
 }
 
 /**
@@ -132,6 +78,14 @@ export class StatisticsRepository {
       await trx.executeQuery(CompiledQuery.raw(this.#statements.writeAttempts(rows.length), parameters))
       await addCounts(trx, this.#statements, appId, platform, netDeltas(deltas))
     })
+  }
+
+  /**
+   * An erased user's statistics written late (attempts made before the erasure that an instance
+   * had not written yet): their rows, their counts, their failures (erase-user-rows.ts).
+   */
+  async eraseUser(target: ErasureTarget): Promise<{ statistics: number; failures: number }> {
+    return eraseUserStatistics(this.#db, target)
   }
 
   /** Each secret's last use, never moved back. */
