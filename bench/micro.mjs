@@ -2,7 +2,7 @@
 // Each figure is the median of 5 samples of about 200 ms after a 300 ms warm-up, on one core.
 //
 //   node bench/micro.mjs            a table      (npm run build first)
-//   node bench/micro.mjs --json     one JSON document, for bench/run.mjs
+//   node bench/micro.mjs --json     one JSON document, for bench/hot-path.ts
 import { createHmac, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto'
 
 const DIST = new URL('../packages/server/dist/', import.meta.url)

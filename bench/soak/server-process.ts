@@ -1,10 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { createWriteStream, mkdtempSync, readFileSync, rmSync } from 'node:fs'
-import net from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { freePort } from '../lib/processes.js'
 
 /** The repository, from the compiled file (bench/dist/bench/soak/). */
 export const ROOT = fileURLToPath(new URL('../../../../', import.meta.url))
@@ -37,17 +37,6 @@ export interface ServerProcess {
   errorLines(): string[]
   /** SIGTERM, wait for the drain (and the CPU profile), then remove the temp folder (the log's errors are kept). */
   stop(): Promise<number | null>
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo
-      server.close(() => resolve(port))
-    })
-  })
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))

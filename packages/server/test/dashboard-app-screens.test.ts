@@ -140,6 +140,8 @@ describe.each(BACKENDS)('the platform tools of an app, in a real browser (%s)', 
     const web = region('Web')
     const secrets = await openTool(web, 'Secrets')
     const first = secrets.getByRole('group', { name: `Secret ${app.secretIds.web}` })
+    // The secrets load after the section opens: wait for the group before reading its values.
+    await first.waitFor()
     expect(await first.getByRole('definition').allTextContents()).toEqual([expect.stringMatching(/^\d{4}-\d\d-\d\d \d\d:\d\d UTC$/), expect.stringMatching(/UTC$/), '1'])
     for (const term of ['Created', 'Last used', 'Users this week']) await first.getByRole('term').getByText(term, { exact: true }).waitFor()
 

@@ -4,7 +4,7 @@ import { parseServerConfig } from './server-config.js'
 describe('parseServerConfig', () => {
   it('has the documented defaults, and is frozen', () => {
     const config = parseServerConfig({}, {}, '/srv')
-    expect(config).toMatchObject({ port: 8080, host: '127.0.0.1', dataDir: '/srv/verity-data', databaseUrl: null, adminKey: null, tokenTtlSeconds: 900, failureLimit: 10, retentionDays: 90, masterKey: null, spikeMin: 50, leakUsers: 20 })
+    expect(config).toMatchObject({ port: 8080, host: '127.0.0.1', dataDir: '/srv/verity-data', databaseUrl: null, adminKey: null, tokenTtlSeconds: 900, failureLimit: 10, retentionDays: 90, masterKey: null, spikeMin: 50, leakUsers: 20, profileCacheSize: 10_000 })
     expect(Object.isFrozen(config)).toBe(true)
   })
 
@@ -36,6 +36,8 @@ describe('parseServerConfig', () => {
     [{}, { VERITY_SPIKE_MIN: '0' }, /failure spike minimum.*Set VERITY_SPIKE_MIN/],
     [{}, { VERITY_SPIKE_MIN: 'many' }, /not a whole number.*Set VERITY_SPIKE_MIN/],
     [{}, { VERITY_LEAK_USERS: '-1' }, /Set VERITY_LEAK_USERS/],
+    [{}, { VERITY_PROFILE_CACHE_SIZE: '-1' }, /profile cache size.*Set VERITY_PROFILE_CACHE_SIZE/],
+    [{}, { VERITY_PROFILE_CACHE_SIZE: 'lots' }, /not a whole number.*Set VERITY_PROFILE_CACHE_SIZE/],
   ])('refuses %j %j with a message naming the flag and variable', (flags, env, message) => {
     expect(() => parseServerConfig(flags, env)).toThrow(message)
   })

@@ -84,6 +84,8 @@ export interface ServerConfig extends StorageConfig {
   readonly spikeMin: number
   /** Alerts: distinct users one device or address may prove within 10 minutes before secret.exposed; 0 is off (VERITY_LEAK_USERS). */
   readonly leakUsers: number
+  /** Verified users' profiles kept in memory for GET /v1/messenger/me; 0 keeps none (VERITY_PROFILE_CACHE_SIZE). */
+  readonly profileCacheSize: number
 }
 
 /** Values from command-line flags; undefined means "not given", so the environment decides. */
@@ -185,6 +187,7 @@ export function parseServerConfig(flags: ConfigFlags, env: Env, cwd = process.cw
   }
   const spikeMin = integer(pick(undefined, null, env, 'VERITY_SPIKE_MIN'), 50, 1, 1_000_000_000, 'failure spike minimum', null, 'VERITY_SPIKE_MIN')
   const leakUsers = integer(pick(undefined, null, env, 'VERITY_LEAK_USERS'), 20, 0, 1_000_000, 'users per device or address before secret.exposed', null, 'VERITY_LEAK_USERS')
+  const profileCacheSize = integer(pick(undefined, null, env, 'VERITY_PROFILE_CACHE_SIZE'), 10_000, 0, 10_000_000, 'profile cache size (entries)', null, 'VERITY_PROFILE_CACHE_SIZE')
   return Object.freeze({
     ...storage,
     port,
@@ -203,6 +206,7 @@ export function parseServerConfig(flags: ConfigFlags, env: Env, cwd = process.cw
     webhooksAllowHttp: allowHttpSrc?.value === '1',
     spikeMin,
     leakUsers,
+    profileCacheSize,
   })
 }
 

@@ -24,36 +24,64 @@ const BASE_HEADERS = {
   'X-Content-Type-Options': 'nosniff',
 }
 // The messenger runs in customers' web pages; it authenticates with a bearer token, never a
-// cookie, so any origin may call the messenger routes.
+// cookie, so any origin may call the messenger routes. Answers say so, and let the page read the
+// headers the messenger SDK reads (Retry-After) or quotes (X-Request-Id); only a preflight needs
+// the rest, and a browser keeps that answer for Max-Age seconds.
 const CORS_HEADERS = {
+  'Access-Control-Allow-Origin': '*',
+  'Access-Control-Expose-Headers': 'Retry-After, X-Request-Id',
+}
+const PREFLIGHT_HEADERS = {
   'Access-Control-Allow-Origin': '*',
   'Access-Control-Allow-Headers': 'Authorization, Content-Type, Last-Event-ID',
   'Access-Control-Allow-Methods': 'GET, POST, PATCH, OPTIONS',
   'Access-Control-Max-Age': '600',
 }
 
+type Cors = 'none' | 'answer' | 'preflight'
+
 const BASE_LIST = Object.entries(BASE_HEADERS).flat()
-const CORS_LIST = Object.entries(CORS_HEADERS).flat()
-const BASE_NAMES = new Set([...Object.keys(BASE_HEADERS), 'X-Request-Id'])
-const MESSENGER_NAMES = new Set([...BASE_NAMES, ...Object.keys(CORS_HEADERS)])
+const CORS_LISTS: Readonly<Record<Cors, readonly string[]>> = {
+  none: [],
+  answer: Object.entries(CORS_HEADERS).flat(),
+  preflight: Object.entries(PREFLIGHT_HEADERS).flat(),
+}
+const BASE_NAMES = [...Object.keys(BASE_HEADERS), 'X-Request-Id']
+const KNOWN_NAMES: Readonly<Record<Cors, ReadonlySet<string>>> = {
+  none: new Set(BASE_NAMES),
+  answer: new Set([...BASE_NAMES, ...Object.keys(CORS_HEADERS)]),
+  preflight: new Set([...BASE_NAMES, ...Object.keys(PREFLIGHT_HEADERS)]),
+}
 
 /**
  * The response headers as a flat [name, value, …] list, with the same names and values as
- * {...BASE_HEADERS, 'X-Request-Id', ...CORS_HEADERS (messenger), ...extra} (Content-Type only with
- * a body; Connection: close when asked). A fresh object per response, built by spreading, was
- * promoted to the old generation under load (tens of MB a second, and major-GC pauses in the p99);
- * a list is not.
+ * {...BASE_HEADERS, 'X-Request-Id', ...the CORS headers, ...extra} (Content-Type only with a body;
+ * Connection: close when asked). A fresh object per response, built by spreading, was promoted to
+ * the old generation under load (tens of MB a second, and major-GC pauses in the p99); a list is
+ * not.
  */
-function headerList(requestId: string, isMessenger: boolean, extra: Readonly<Record<string, string>> | undefined, hasBody: boolean, close: boolean): string[] {
+function headerList(requestId: string, cors: Cors, extra: Readonly<Record<string, string>> | undefined, hasBody: boolean, close: boolean): string[] {
+  // Most answers: the list is made once, and each answer copies it and fills in its request id.
+  if (extra === undefined && !close && cors !== 'preflight') {
+    const plain = (hasBody ? PLAIN_WITH_BODY : PLAIN_WITHOUT_BODY)[cors]
+    const list = plain.list.slice()
+    list[plain.idSlot] = requestId
+    return list
+  }
+  return buildHeaderList(requestId, cors, extra, hasBody, close)
+}
+
+function buildHeaderList(requestId: string, cors: Cors, extra: Readonly<Record<string, string>> | undefined, hasBody: boolean, close: boolean): string[] {
   const list: string[] = []
   for (let i = 0; i < BASE_LIST.length; i += 2) {
     const name = BASE_LIST[i]!
     if (hasBody || name !== 'Content-Type') list.push(name, extra?.[name] ?? BASE_LIST[i + 1]!)
   }
   list.push('X-Request-Id', extra?.['X-Request-Id'] ?? requestId)
-  if (isMessenger) for (let i = 0; i < CORS_LIST.length; i += 2) list.push(CORS_LIST[i]!, extra?.[CORS_LIST[i]!] ?? CORS_LIST[i + 1]!)
+  const corsList = CORS_LISTS[cors]
+  for (let i = 0; i < corsList.length; i += 2) list.push(corsList[i]!, extra?.[corsList[i]!] ?? corsList[i + 1]!)
   if (extra) {
-    const known = isMessenger ? MESSENGER_NAMES : BASE_NAMES
+    const known = KNOWN_NAMES[cors]
     for (const name of Object.keys(extra)) {
       if (known.has(name) || (close && name === 'Connection') || (!hasBody && name === 'Content-Type')) continue
       list.push(name, extra[name]!)
@@ -62,6 +90,23 @@ function headerList(requestId: string, isMessenger: boolean, extra: Readonly<Rec
   if (close) list.push('Connection', 'close')
   return list
 }
+
+interface PlainList {
+  readonly list: readonly string[]
+  /** Where the request id goes. */
+  readonly idSlot: number
+}
+const plainList = (cors: Cors, hasBody: boolean): PlainList => {
+  const list = buildHeaderList('', cors, undefined, hasBody, false)
+  return { list, idSlot: list.indexOf('X-Request-Id') + 1 }
+}
+const plainLists = (hasBody: boolean): Readonly<Record<Cors, PlainList>> => ({
+  none: plainList('none', hasBody),
+  answer: plainList('answer', hasBody),
+  preflight: plainList('preflight', hasBody),
+})
+const PLAIN_WITH_BODY = plainLists(true)
+const PLAIN_WITHOUT_BODY = plainLists(false)
 
 export interface RequestHandlerDeps {
   readonly router: Router
@@ -100,8 +145,9 @@ export function createRequestHandler(deps: RequestHandlerDeps) {
       return
     }
     let reply: Reply
+    const preflight = isMessenger && req.method === 'OPTIONS'
     try {
-      if (req.method === 'OPTIONS' && isMessenger) {
+      if (preflight) {
         reply = { status: 204 }
       } else {
         const match = router.match(req.method ?? 'GET', path)
@@ -123,7 +169,7 @@ export function createRequestHandler(deps: RequestHandlerDeps) {
     if (reply.status === 0) return // streamed by the handler
     const hasBody = reply.body !== undefined
     // A body we refused to read must not be parsed as the next request on this connection.
-    const headers = headerList(requestId, isMessenger, reply.headers, hasBody, !req.complete)
+    const headers = headerList(requestId, preflight ? 'preflight' : isMessenger ? 'answer' : 'none', reply.headers, hasBody, !req.complete)
     if (hasBody) {
       // With its length known, the answer goes out in one write instead of chunks.
       const json = JSON.stringify(reply.body)

@@ -4,7 +4,8 @@ import { ConfigCache } from '../config-cache/config-cache.js'
 import { PostgresChangeListener } from '../config-cache/postgres-change-listener.js'
 import { countAuthResults, metricsRoutes } from '../http/metrics/metrics-routes.js'
 import { VerityMetrics } from '../http/metrics/verity-metrics.js'
-import { MESSAGES_CHANNEL } from '../storage/notify.js'
+import { MESSAGES_CHANNEL, PROFILES_CHANNEL } from '../storage/notify.js'
+import { ProfileCache } from '../services/profile-cache.js'
 import { createRequestHandler } from '../http/handle-request.js'
 import { StaticSite } from '../http/static-site.js'
 import { buildOpenApiDocument } from '../http/openapi.js'
@@ -112,6 +113,8 @@ export interface VerityApp {
   readonly alerts: Alerts
   /** The live event streams of this process (Server-Sent Events). */
   readonly eventStreams: EventStreams
+  /** Verified users' profiles for GET /v1/messenger/me (its hits and misses show reads saved). */
+  readonly profileCache: ProfileCache
   /** Teammates' live event streams (GET /admin/v1/events). */
   readonly adminStreams: AdminEventStreams
   /** Prometheus metrics, as served at /metrics. */
@@ -142,10 +145,32 @@ export async function buildApp(data: VerityData, config: ServerConfig, options: 
   const metrics = new VerityMetrics()
   // Set once the live streams exist: a configuration change makes them re-check their tokens at once.
   let onConfigApplied = (): void => {}
-  const { cache, listener, jwks, fetchJwks } = await openConfigCache(data, config, { logger, metrics, onApplied: () => onConfigApplied(), ...(options.jwksClock && { jwksClock: options.jwksClock }) })
+  // Set once the listener exists: without it, another process's profile change could go unheard.
+  let profileNoticesHeard = (): boolean => true
+  // `serve --workers` on SQLite: workers share no channel for profile changes, so none keeps any.
+  const profileCache = new ProfileCache({
+    maxEntries: data.dialect === 'sqlite' && config.workers > 1 ? 0 : config.profileCacheSize,
+    usable: () => profileNoticesHeard(),
+  })
+  const { cache, listener, jwks, fetchJwks } = await openConfigCache(data, config, {
+    logger,
+    metrics,
+    onApplied: () => {
+      // Erasures, sign-outs and app deletions are configuration changes.
+      profileCache.clear()
+      onConfigApplied()
+    },
+    // Profile notices sent while the listener was away are lost.
+    onListenerConnect: () => profileCache.clear(),
+    ...(options.jwksClock && { jwksClock: options.jwksClock }),
+  })
+  if (listener) {
+    listener.subscribe(PROFILES_CHANNEL, (key) => (key ? profileCache.invalidate(key) : profileCache.clear()))
+    profileNoticesHeard = () => listener.connected
+  }
 
   const budget = new DiagnosisBudget(options.diagnosisBudget ?? { perAppPerSecond: 5_000, globalPerSecond: 50_000, perDiagnosis: 12_000 })
-  const profiles = new UserProfiles(new UserRepository(data.db))
+  const profiles = new UserProfiles(new UserRepository(data.db), undefined, profileCache)
   const webhookEvents = new QueuedWebhookEvents(data.webhooks, options.webhooks?.maxPending)
   const alertRepository = new AlertRepository(data.db)
   const alerts = new Alerts({ repo: alertRepository, webhookEvents, logger, spikeMin: config.spikeMin, leakUsers: config.leakUsers })
@@ -322,6 +347,7 @@ export async function buildApp(data: VerityData, config: ServerConfig, options: 
     alerts,
     eventStreams,
     adminStreams,
+    profileCache,
     metrics,
     listener,
     diagnosisBudget: budget,

@@ -25,7 +25,7 @@ export interface OpenedConfigCache {
 export async function openConfigCache(
   data: VerityData,
   config: ServerConfig,
-  options: { readonly logger: Logger; readonly metrics: VerityMetrics; readonly onApplied: () => void; readonly jwksClock?: () => number },
+  options: { readonly logger: Logger; readonly metrics: VerityMetrics; readonly onApplied: () => void; readonly onListenerConnect?: () => void; readonly jwksClock?: () => number },
 ): Promise<OpenedConfigCache> {
   const { logger, metrics } = options
   const fetchJwks = jwksFetcher(jwksGetOptions(config.jwksAllowHttp))
@@ -55,7 +55,10 @@ export async function openConfigCache(
       url: config.databaseUrl,
       logger,
       connectTimeoutMs: config.dbConnectTimeoutMs,
-      onConnect: () => cache.nudge(),
+      onConnect: () => {
+        cache.nudge()
+        options.onListenerConnect?.()
+      },
       onError: () => metrics.databaseError('listener'),
     })
     listener.subscribe(CONFIG_CHANNEL, () => cache.nudge())

@@ -10,7 +10,7 @@ import { trackConnections } from './connection-drain.js'
 import { openVerityData, type VerityData } from './open-verity-data.js'
 
 /** The listening server: the app's parts that tests and the cluster reach, and its socket. */
-export interface RunningServer extends Pick<VerityApp, 'cache' | 'events' | 'alerts' | 'eventStreams' | 'adminStreams' | 'metrics' | 'listener' | 'diagnosisBudget' | 'retention' | 'webhookWorker'> {
+export interface RunningServer extends Pick<VerityApp, 'cache' | 'events' | 'alerts' | 'eventStreams' | 'adminStreams' | 'profileCache' | 'metrics' | 'listener' | 'diagnosisBudget' | 'retention' | 'webhookWorker'> {
   readonly url: string
   readonly port: number
   readonly server: Server
@@ -73,7 +73,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
   const generatedAdminKey = await ensureAdminKey(data, config, announce)
 
   const app = await buildApp(data, config, { ...options, logger })
-  const { cache, events, alerts, eventStreams, adminStreams, metrics, listener, diagnosisBudget, retention, webhookWorker, handler } = app
+  const { cache, profileCache, events, alerts, eventStreams, adminStreams, metrics, listener, diagnosisBudget, retention, webhookWorker, handler } = app
   const server = createServer({ keepAliveTimeout: 65_000, headersTimeout: 10_000, requestTimeout: 30_000 }, (req, res) => {
     void handler(req, res)
   })
@@ -112,5 +112,5 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
       logger.info('verity stopped')
     })())
 
-  return { url, port, server, data, cache, events, alerts, eventStreams, adminStreams, metrics, listener, diagnosisBudget, logger, retention, webhookWorker, generatedAdminKey, close }
+  return { url, port, server, data, cache, profileCache, events, alerts, eventStreams, adminStreams, metrics, listener, diagnosisBudget, logger, retention, webhookWorker, generatedAdminKey, close }
 }

@@ -1,10 +1,11 @@
 import { spaceOf } from '../authorization/can-read-conversation.js'
 import { VerityError } from '../errors/verity-error.js'
 import { applyProfilePatch, profileView, type Attributes, type ProfilePatch, type ProfileView, type SignedAttributes, type StoredProfile } from '../profile/apply-profile-patch.js'
-import type { UserIdentity, UserRepository, UserRow } from '../storage/user-repository.js'
+import { userProfileKey, type UserIdentity, type UserRepository, type UserRow } from '../storage/user-repository.js'
 import { emailVerifiedOf, type AccessTokenClaims } from '../tokens/access-token-claims.js'
 import { identityKey, type ClaimedIdentity } from '../verification/identity.js'
 import type { SessionUser } from './messenger-auth.js'
+import type { ProfileCache } from './profile-cache.js'
 
 export type MessengerUser = SessionUser & ProfileView
 
@@ -26,16 +27,35 @@ const backoff = (attempt: number) => new Promise((resolve) => setTimeout(resolve
 export class UserProfiles {
   readonly #users: UserRepository
   readonly #now: () => Date
+  readonly #cache: ProfileCache | null
 
-  constructor(users: UserRepository, now: () => Date = () => new Date()) {
+  /** `cache` spares `me` its read; it must hear of every change (see runtime/start-server.ts). */
+  constructor(users: UserRepository, now: () => Date = () => new Date(), cache: ProfileCache | null = null) {
     this.#users = users
     this.#now = now
+    this.#cache = cache
   }
 
   async me(session: AccessTokenClaims): Promise<MessengerUser> {
     const user = verifiedUser(session)
-    const row = user ? await this.#users.get(user.appId, user.userKey) : null
-    return withProfile(sessionUser(session), profileView(storedProfile(row), signedOf(row)))
+    return withProfile(sessionUser(session), user ? await this.#profileOf(user) : EMPTY_PROFILE)
+  }
+
+  async #profileOf(user: UserIdentity): Promise<ProfileView> {
+    const cache = this.#cache
+    if (cache === null) return viewOf(await this.#users.get(user.appId, user.userKey))
+    const key = userProfileKey(user.appId, user.userKey)
+    const cached = cache.get(key)
+    if (cached !== undefined) return cached
+    const generation = cache.generation
+    const view = viewOf(await this.#users.get(user.appId, user.userKey))
+    cache.set(key, view, generation)
+    return view
+  }
+
+  /** After this process changed (or tried to change) a profile: its next read is fresh. */
+  #changed(user: UserIdentity): void {
+    this.#cache?.invalidate(userProfileKey(user.appId, user.userKey))
   }
 
   async update(session: AccessTokenClaims, patch: ProfilePatch): Promise<MessengerUser> {
@@ -49,12 +69,9 @@ export class UserProfiles {
         throw new VerityError('signed_attribute', `"${outcome.attribute}" was signed by an identity token; only your server can change it.`)
       }
       if (outcome.kind === 'too_large') throw new VerityError('invalid_request', outcome.message)
-      const written = await this.#users.writeProfile(
-        user,
-        row?.version ?? null,
-        { name: outcome.profile.name, attributesJson: JSON.stringify(outcome.profile.attributes) },
-        this.#now().toISOString(),
-      )
+      const written = await this.#users
+        .writeProfile(user, row?.version ?? null, { name: outcome.profile.name, attributesJson: JSON.stringify(outcome.profile.attributes) }, this.#now().toISOString())
+        .finally(() => this.#changed(user))
       if (written) return { ...sessionUser(session), ...profileView(outcome.profile, signed) }
       await backoff(attempt)
     }
@@ -65,7 +82,7 @@ export class UserProfiles {
   async recordSignedAttributes(appId: string, identity: ClaimedIdentity, attributes: SignedAttributes, at: number): Promise<void> {
     // The token signed every claim it carries, the email included.
     const user: UserIdentity = { appId, userKey: identityKey(identity), userId: identity.userId, email: identity.email, emailVerified: identity.email !== null }
-    await this.#users.recordSigned(user, JSON.stringify(attributes), new Date(at).toISOString())
+    await this.#users.recordSigned(user, JSON.stringify(attributes), new Date(at).toISOString()).finally(() => this.#changed(user))
   }
 
   /** Display names of verified users, for the teammates' conversation list. */
@@ -103,6 +120,13 @@ function withProfile(user: SessionUser, view: ProfileView): MessengerUser {
   out.attributes = view.attributes
   out.verified_attributes = view.verified_attributes
   return out
+}
+
+/** Unverified and anonymous sessions: no profile. Shared by every such answer, so never changed. */
+const EMPTY_PROFILE: ProfileView = Object.freeze({ name: null, attributes: Object.freeze({}), verified_attributes: Object.freeze({}) }) as ProfileView
+
+function viewOf(row: UserRow | null): ProfileView {
+  return profileView(storedProfile(row), signedOf(row))
 }
 
 function storedProfile(row: UserRow | null): StoredProfile {

@@ -10,6 +10,12 @@ export const CONFIG_CHANNEL = 'verity_config'
 /** A message was written (any conversation); live streams on other instances poll at once. */
 export const MESSAGES_CHANNEL = 'verity_messages'
 
+/**
+ * A verified user's profile changed; the payload names whom (`userProfileKey`), or is empty for
+ * "any profile may have changed". Other instances drop what they cached.
+ */
+export const PROFILES_CHANNEL = 'verity_profiles'
+
 export function isPostgres(db: Kysely<any>): boolean {
   return db.getExecutor().adapter instanceof PostgresAdapter
 }

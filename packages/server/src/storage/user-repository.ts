@@ -1,4 +1,5 @@
 import type { Kysely, Selectable } from 'kysely'
+import { isPostgres, notifyOnCommit, PROFILES_CHANNEL } from './notify.js'
 import type { Database, UsersTable } from './schema.js'
 
 export type UserRow = Selectable<UsersTable>
@@ -13,7 +14,18 @@ export interface UserIdentity {
   readonly emailVerified: boolean
 }
 
-/** Verified users' profiles, one row per app and namespaced identity. */
+/** One user's profile, as caches and the NOTIFY that tells them of a change name it. */
+export function userProfileKey(appId: string, userKey: string): string {
+  return `${appId} ${userKey}`
+}
+
+/** NOTIFY payloads stop short of PostgreSQL's 8000 bytes; a longer key says "any profile". */
+const MAX_NOTICE_BYTES = 7_000
+
+/**
+ * Verified users' profiles, one row per app and namespaced identity. On PostgreSQL every write
+ * that changes a row tells the other instances, on commit, whose profile changed.
+ */
 export class UserRepository {
   readonly #db: Kysely<Database>
 
@@ -38,47 +50,38 @@ export class UserRepository {
    * commit to disk on the request path. The price: such a login does not advance `signed_at`, so
    * a different token processed earlier that commits only after it can still be stored.
    */
-  async recordSigned(user: UserIdentity, signedJson: string, at: string): Promise<void> {
-    await this.#db
-      .insertInto('users')
-      .values({
-        app_id: user.appId,
-        user_key: user.userKey,
-        user_id: user.userId,
-        email: user.email,
-        email_verified: user.emailVerified ? 1 : 0,
-        name: null,
-        attributes: '{}',
-        signed_attributes: signedJson,
-        signed_at: at,
-        version: 1,
-        updated_at: at,
-      })
-      .onConflict((oc) =>
-        oc
-          .columns(['app_id', 'user_key'])
-          .doUpdateSet((eb) => ({
-            signed_attributes: eb.ref('excluded.signed_attributes'),
-            signed_at: eb.ref('excluded.signed_at'),
-            user_id: eb.ref('excluded.user_id'),
-            email: eb.ref('excluded.email'),
-            email_verified: eb.ref('excluded.email_verified'),
-            updated_at: eb.ref('excluded.updated_at'),
-            version: eb('users.version', '+', 1),
-          }))
-          .where((eb) =>
-            eb.and([
-              eb.or([eb('users.signed_at', 'is', null), eb('users.signed_at', '<=', eb.ref('excluded.signed_at'))]),
-              eb.or([
-                eb('users.signed_attributes', 'is distinct from', eb.ref('excluded.signed_attributes')),
-                eb('users.user_id', 'is distinct from', eb.ref('excluded.user_id')),
-                eb('users.email', 'is distinct from', eb.ref('excluded.email')),
-                eb('users.email_verified', 'is distinct from', eb.ref('excluded.email_verified')),
+  async recordSigned(user: UserIdentity, signedJson: string, at: string): Promise<boolean> {
+    return this.#changing(user, async (db) => {
+      const result = await db
+        .insertInto('users')
+        .values(newUserRow(user, { name: null, attributes: '{}', signed_attributes: signedJson, signed_at: at }, at))
+        .onConflict((oc) =>
+          oc
+            .columns(['app_id', 'user_key'])
+            .doUpdateSet((eb) => ({
+              signed_attributes: eb.ref('excluded.signed_attributes'),
+              signed_at: eb.ref('excluded.signed_at'),
+              user_id: eb.ref('excluded.user_id'),
+              email: eb.ref('excluded.email'),
+              email_verified: eb.ref('excluded.email_verified'),
+              updated_at: eb.ref('excluded.updated_at'),
+              version: eb('users.version', '+', 1),
+            }))
+            .where((eb) =>
+              eb.and([
+                eb.or([eb('users.signed_at', 'is', null), eb('users.signed_at', '<=', eb.ref('excluded.signed_at'))]),
+                eb.or([
+                  eb('users.signed_attributes', 'is distinct from', eb.ref('excluded.signed_attributes')),
+                  eb('users.user_id', 'is distinct from', eb.ref('excluded.user_id')),
+                  eb('users.email', 'is distinct from', eb.ref('excluded.email')),
+                  eb('users.email_verified', 'is distinct from', eb.ref('excluded.email_verified')),
+                ]),
               ]),
-            ]),
-          ),
-      )
-      .execute()
+            ),
+        )
+        .executeTakeFirst()
+      return Number(result.numInsertedOrUpdatedRows ?? 0n) === 1
+    })
   }
 
   /**
@@ -92,41 +95,56 @@ export class UserRepository {
     profile: { name: string | null; attributesJson: string },
     at: string,
   ): Promise<boolean> {
-    if (expectedVersion === null) {
-      const result = await this.#db
-        .insertInto('users')
-        .values({
-          app_id: user.appId,
-          user_key: user.userKey,
-          user_id: user.userId,
-          email: user.email,
-          email_verified: user.emailVerified ? 1 : 0,
-          name: profile.name,
-          attributes: profile.attributesJson,
-          signed_attributes: '{}',
-          signed_at: null,
-          version: 1,
-          updated_at: at,
-        })
-        .onConflict((oc) => oc.columns(['app_id', 'user_key']).doNothing())
-        .executeTakeFirst()
-      return Number(result.numInsertedOrUpdatedRows ?? 0n) === 1
-    }
-    const result = await this.#db
-      .updateTable('users')
-      .set({
-        name: profile.name,
-        attributes: profile.attributesJson,
-        user_id: user.userId,
-        email: user.email,
-        email_verified: user.emailVerified ? 1 : 0,
-        version: expectedVersion + 1,
-        updated_at: at,
-      })
-      .where('app_id', '=', user.appId)
-      .where('user_key', '=', user.userKey)
-      .where('version', '=', expectedVersion)
-      .executeTakeFirst()
-    return Number(result.numUpdatedRows) === 1
+    return this.#changing(user, (db) => writeProfileRow(db, user, expectedVersion, profile, at))
   }
+
+  /** Runs a write that says whether it changed the row; on PostgreSQL, NOTIFYs on commit if so. */
+  async #changing(user: UserIdentity, write: (db: Kysely<Database>) => Promise<boolean>): Promise<boolean> {
+    if (!isPostgres(this.#db)) return write(this.#db)
+    const key = userProfileKey(user.appId, user.userKey)
+    const notice = Buffer.byteLength(key) <= MAX_NOTICE_BYTES ? key : ''
+    return this.#db.transaction().execute(async (trx) => {
+      const changed = await write(trx)
+      if (changed) await notifyOnCommit(trx, PROFILES_CHANNEL, notice)
+      return changed
+    })
+  }
+}
+
+/** A user's first row: who they are, and what the first write brings. */
+function newUserRow(user: UserIdentity, parts: Pick<UserRow, 'name' | 'attributes' | 'signed_attributes' | 'signed_at'>, at: string): UserRow {
+  return { app_id: user.appId, user_key: user.userKey, user_id: user.userId, email: user.email, email_verified: user.emailVerified ? 1 : 0, ...parts, version: 1, updated_at: at }
+}
+
+async function writeProfileRow(
+  db: Kysely<Database>,
+  user: UserIdentity,
+  expectedVersion: number | null,
+  profile: { name: string | null; attributesJson: string },
+  at: string,
+): Promise<boolean> {
+  if (expectedVersion === null) {
+    const result = await db
+      .insertInto('users')
+      .values(newUserRow(user, { name: profile.name, attributes: profile.attributesJson, signed_attributes: '{}', signed_at: null }, at))
+      .onConflict((oc) => oc.columns(['app_id', 'user_key']).doNothing())
+      .executeTakeFirst()
+    return Number(result.numInsertedOrUpdatedRows ?? 0n) === 1
+  }
+  const result = await db
+    .updateTable('users')
+    .set({
+      name: profile.name,
+      attributes: profile.attributesJson,
+      user_id: user.userId,
+      email: user.email,
+      email_verified: user.emailVerified ? 1 : 0,
+      version: expectedVersion + 1,
+      updated_at: at,
+    })
+    .where('app_id', '=', user.appId)
+    .where('user_key', '=', user.userKey)
+    .where('version', '=', expectedVersion)
+    .executeTakeFirst()
+  return Number(result.numUpdatedRows) === 1
 }

@@ -3,25 +3,63 @@
 // Every load generator runs in its own process, pinned to the load core when pinning is possible.
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { hasCommand, LOAD_CPU, ROOT, run } from './processes.mjs'
+import { hasCommand, LOAD_CPU, ROOT, run, type Cpu } from './processes.js'
 
 export const WRK = hasCommand('wrk')
+export type Tool = 'wrk' | 'autocannon'
 let runNonce = 0
 
+export type Headers = Readonly<Record<string, string>>
+
+/** One prepared request of a rotation. */
+export interface PreparedRequest {
+  readonly headers?: Headers
+  readonly body?: string
+}
+
+/** What a load generator sends: prepared requests in rotation, or unique bodies from a counter. */
+export interface LoadSpec {
+  readonly name: string
+  readonly port: number
+  readonly method: string
+  readonly path: string
+  readonly rotate?: readonly PreparedRequest[]
+  readonly unique?: { readonly headers: Headers; readonly prefix: string; readonly suffix: string }
+}
+
+export interface ClosedLoopResult {
+  readonly tool: Tool
+  readonly rps: number
+  readonly p50_ms: number
+  readonly p99_ms: number
+  readonly max_ms: number
+  readonly requests: number
+  readonly non2xx: number
+  readonly socket_errors: number
+}
+
+/** What bench/lib/loader.mjs prints. */
+export interface LoaderResult {
+  readonly statuses: Readonly<Record<string, number>>
+  readonly errors: number
+  readonly rate_achieved: number
+  readonly latency_us: { readonly p50: number; readonly p99: number; readonly p999: number; readonly max: number }
+}
+
 /** A Lua long string that cannot be closed by its content. */
-function luaString(s) {
+function luaString(s: string): string {
   let level = 1
   while (s.includes(`]${'='.repeat(level)}]`)) level++
   const eq = '='.repeat(level)
   return `[${eq}[${s}]${eq}]`
 }
 
-function luaHeaders(headers = {}) {
+function luaHeaders(headers: Headers = {}): string {
   return `{ ${Object.entries(headers).map(([k, v]) => `[ ${luaString(k)} ] = ${luaString(String(v))}`).join(', ')} }`
 }
 
 /** The wrk script for a scenario: prepared requests in rotation, or a counter for unique bodies. */
-export function wrkScript(spec) {
+export function wrkScript(spec: LoadSpec): string {
   const lines = [`local method, path = ${luaString(spec.method)}, ${luaString(spec.path)}`]
   if (spec.unique) {
     lines.push(
@@ -35,7 +73,7 @@ export function wrkScript(spec) {
     )
   } else {
     lines.push('local specs = {')
-    for (const r of spec.rotate) {
+    for (const r of spec.rotate ?? []) {
       lines.push(`  { headers = ${luaHeaders(r.headers)}, body = ${r.body === undefined ? 'nil' : luaString(r.body)} },`)
     }
     lines.push(
@@ -62,16 +100,37 @@ export function wrkScript(spec) {
   return `${lines.join('\n')}\n`
 }
 
+export interface ClosedLoopOptions {
+  readonly warmupS: number
+  readonly durationS: number
+  readonly connections: number
+  readonly workDir: string
+  readonly tool?: Tool
+  readonly cpu?: Cpu
+}
+
+interface WrkSummary {
+  requests: number
+  duration_us: number
+  connect: number
+  read: number
+  write: number
+  status: number
+  timeout: number
+  p50: number
+  p99: number
+  max: number
+}
+
 /**
  * One closed-loop measurement: a warm-up run (discarded) then the measured run, each from a
  * fresh load-generator process with `connections` keep-alive connections.
- * Returns { rps, p50_ms, p99_ms, requests, non2xx, socket_errors, tool }.
  */
-export async function closedLoop(spec, { warmupS, durationS, connections, workDir, tool = WRK ? 'wrk' : 'autocannon', cpu = LOAD_CPU }) {
+export async function closedLoop(spec: LoadSpec, { warmupS, durationS, connections, workDir, tool = WRK ? 'wrk' : 'autocannon', cpu = LOAD_CPU }: ClosedLoopOptions): Promise<ClosedLoopResult> {
   if (tool === 'wrk') {
     const url = `http://127.0.0.1:${spec.port}${spec.path}`
     // Unique bodies get a fresh prefix per process: wrk's counter starts again at 1 each time.
-    const wrkRun = (seconds) => {
+    const wrkRun = (seconds: number) => {
       const script = join(workDir, `${spec.name}.lua`)
       const fresh = spec.unique ? { ...spec, unique: { ...spec.unique, prefix: `${spec.unique.prefix}${++runNonce}_` } } : spec
       writeFileSync(script, wrkScript(fresh))
@@ -81,7 +140,7 @@ export async function closedLoop(spec, { warmupS, durationS, connections, workDi
     const out = await wrkRun(durationS)
     const line = out.split('\n').find((l) => l.startsWith('BENCH_JSON '))
     if (!line) throw new Error(`wrk printed no summary:\n${out}`)
-    const r = JSON.parse(line.slice('BENCH_JSON '.length))
+    const r = JSON.parse(line.slice('BENCH_JSON '.length)) as WrkSummary
     return {
       tool: 'wrk',
       rps: r.requests / (r.duration_us / 1e6),
@@ -97,14 +156,24 @@ export async function closedLoop(spec, { warmupS, durationS, connections, workDi
   writeFileSync(specFile, JSON.stringify({ ...spec, connections }))
   const child = join(ROOT, 'bench/lib/autocannon-child.mjs')
   if (warmupS > 0) await run(process.execPath, [child, specFile, String(warmupS)], { cpu })
-  const r = JSON.parse(await run(process.execPath, [child, specFile, String(durationS)], { cpu }))
+  const r = JSON.parse(await run(process.execPath, [child, specFile, String(durationS)], { cpu })) as Omit<ClosedLoopResult, 'tool'>
   return { tool: 'autocannon', ...r }
 }
 
-/** A run of bench/lib/loader.mjs (fixed rate or fixed count); returns its JSON summary. */
-export async function loader(spec, options, { workDir, cpu = LOAD_CPU }) {
+/** Fixed rate (`rate`) or fixed count (`amount`), open loop, as bench/lib/loader.mjs takes them. */
+export interface LoaderOptions {
+  readonly name: string
+  readonly connections: number
+  readonly rate?: number
+  readonly amount?: number
+  readonly warmupMs?: number
+  readonly durationMs?: number
+}
+
+/** A run of bench/lib/loader.mjs; returns its JSON summary. */
+export async function loader(spec: LoadSpec, options: LoaderOptions, { workDir, cpu = LOAD_CPU }: { workDir: string; cpu?: Cpu }): Promise<LoaderResult> {
   const specFile = join(workDir, `${spec.name}.loader.json`)
   const fresh = spec.unique ? { ...spec, unique: { ...spec.unique, prefix: `${spec.unique.prefix}L${++runNonce}_` } } : spec
   writeFileSync(specFile, JSON.stringify({ ...fresh, ...options }))
-  return JSON.parse(await run(process.execPath, [join(ROOT, 'bench/lib/loader.mjs'), specFile], { cpu }))
+  return JSON.parse(await run(process.execPath, [join(ROOT, 'bench/lib/loader.mjs'), specFile], { cpu })) as LoaderResult
 }

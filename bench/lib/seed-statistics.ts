@@ -1,0 +1,62 @@
+// Rollout statistics for millions of users, written by Verity's bulk loader
+// (storage/seed-statistics.ts in the built dist): the same user rows and the same counts per day
+// as the statistics flush writes after those users' logins (its equivalence is tested there).
+import { sql } from 'kysely'
+import { seedStatisticsModule, userDigestModule } from './server-modules.js'
+import { openData, type DataLocation } from './seed.js'
+
+const DAY_MS = 86_400_000
+export const APP_VERSIONS = ['1.0.0', '1.1.0', '1.2.0', '2.0.0', '2.1.0', '2.2.0', '2.3.0', '3.0.0', '3.0.1', '3.1.0'] as const
+/** Progress is told every this many users. */
+const PROGRESS_EVERY = 1_000_000
+
+export interface SeedTarget {
+  readonly appId: string
+  readonly platform: 'web'
+  /** The id of the platform's secret: verified attempts name it. */
+  readonly secretId: string
+}
+
+/**
+ * Writes the latest attempt of users `from` to `from + count - 1` on the target's platform, their
+ * times spread over the last 6 days: 90% verified, 7% without a proof, 3% with an invalid one, over
+ * ten app versions. Returns the seconds it took.
+ */
+export async function seedStatistics(location: DataLocation, target: SeedTarget, from: number, count: number, onProgress: (done: number) => void): Promise<number> {
+  const started = performance.now()
+  const [{ bulkSeedStatistics }, { userDigest }] = await Promise.all([seedStatisticsModule(), userDigestModule()])
+  const { data } = await openData(location)
+  try {
+    // Only for seeding, on this connection: no fsync per commit (the server opens the file as usual).
+    if (location.databaseUrl === undefined) await sql`PRAGMA synchronous = OFF`.execute(data.db)
+    const now = Date.now()
+    function* users() {
+      for (let i = from; i < from + count; i++) {
+        const roll = i % 100
+        const outcome = roll < 90 ? 'verified' : roll < 97 ? 'missing' : 'invalid'
+        const at = new Date(now - ((i * 7_919) % (6 * DAY_MS)) - 60_000).toISOString()
+        const appVersion = APP_VERSIONS[i % APP_VERSIONS.length]!
+        const proven = outcome === 'verified'
+        if ((i - from + 1) % PROGRESS_EVERY === 0) onProgress(i - from + 1)
+        yield {
+          userKey: userDigest({ userId: `scale_user_${i}`, email: null }),
+          state: {
+            lastAt: at,
+            outcome,
+            appVersion,
+            sdkVersion: '1.0.0',
+            secretId: proven ? target.secretId : null,
+            provenAt: proven ? at : null,
+            provenAppVersion: proven ? appVersion : null,
+            provenSecretId: proven ? target.secretId : null,
+          },
+        } as const
+      }
+    }
+    const written = await bulkSeedStatistics(data.db, target.appId, target.platform, users())
+    if (written !== count) throw new Error(`the bulk loader wrote ${written} users, not ${count}`)
+  } finally {
+    await data.close()
+  }
+  return (performance.now() - started) / 1000
+}
