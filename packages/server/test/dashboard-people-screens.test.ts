@@ -84,7 +84,8 @@ describe.each(BACKENDS)('the audit log, teammates and account screens in a real 
     await page.keyboard.type('platform.enforced')
     await page.keyboard.press('Enter')
     await expect.poll(() => rowOf('app.created').count()).toBe(0)
-    expect(await rowOf('platform.enforced').count()).toBe(2)
+    // The filtered page replaces the table: wait for its rows, not only for the old ones to go.
+    await expect.poll(() => rowOf('platform.enforced').count()).toBe(2)
     await page.getByLabel('App', { exact: true }).selectOption({ label: 'Shop (production)' })
     await page.getByRole('button', { name: 'Filter', exact: true }).click()
     await expect.poll(() => rowOf('platform.enforced').count()).toBe(1)
