@@ -7,6 +7,15 @@ export const CHECKPOINT_EVERY_MS = 1_000
 /** A log that grew in a burst is cut back to this size once it is reset. */
 const JOURNAL_SIZE_LIMIT = 64 * 1024 * 1024
 const STOP_WAIT_MS = 2_000
+/**
+ * The serving connection still checkpoints, but only past this many pages (16 MiB), and finds
+ * nearly every frame already copied by the worker. It must: a checkpoint on another connection
+ * can never reset the log while commits keep arriving (there is always a frame newer than what it
+ * copied), so without it the log grows without bound (15 GB in ten minutes of the soak). A
+ * checkpoint in the writer's own connection runs between two commits, completes, and the next
+ * commit starts the log again from the beginning.
+ */
+export const SERVING_AUTOCHECKPOINT_PAGES = 4_000
 
 /*
  * The worker is a few lines of CommonJS run with `eval`, so it works the same from the sources
@@ -28,10 +37,10 @@ export interface Checkpointer {
 }
 
 /**
- * Checkpoints run on a connection of their own in a worker thread, because a checkpoint writes
- * and syncs the database file, which on the serving connection would stall every request for as
- * long as the disk takes. The serving connection stops checkpointing; if the worker fails, it
- * checkpoints again itself, so the log never grows without bound.
+ * Checkpoints run on a connection of their own in a worker thread, because copying the log into
+ * the database file on the serving connection would stall every request for as long as the disk
+ * takes. The serving connection checkpoints rarely (SERVING_AUTOCHECKPOINT_PAGES), to restart the
+ * log, and then has little left to copy; if the worker fails, it checkpoints as SQLite always does.
  */
 export function startSqliteCheckpointer(sqlite: SqliteDatabase.Database, file: string, everyMs = CHECKPOINT_EVERY_MS): Checkpointer {
   const driver = createRequire(import.meta.url).resolve('better-sqlite3')
@@ -41,7 +50,7 @@ export function startSqliteCheckpointer(sqlite: SqliteDatabase.Database, file: s
     if (sqlite.open) sqlite.pragma('wal_autocheckpoint = 1000')
   }
   sqlite.pragma(`journal_size_limit = ${JOURNAL_SIZE_LIMIT}`)
-  sqlite.pragma('wal_autocheckpoint = 0')
+  sqlite.pragma(`wal_autocheckpoint = ${SERVING_AUTOCHECKPOINT_PAGES}`)
   worker.on('error', inline)
   worker.on('exit', inline)
   worker.on('message', (message: { error?: string }) => {

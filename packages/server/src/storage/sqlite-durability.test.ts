@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { parseStorageConfig } from '../config/server-config.js'
 import { durably } from './durable-commits.js'
 import { openDatabase, SQLITE_FILE, type OpenDatabase } from './open-database.js'
+import { SERVING_AUTOCHECKPOINT_PAGES } from './sqlite-checkpointer.js'
 
 const FULL = 2
 const NORMAL = 1
@@ -69,15 +70,33 @@ describe('SQLite: what a commit syncs, and who checkpoints', () => {
     const database = open({}, true)
     const file = join(dirs[0]!, SQLITE_FILE)
     const autocheckpoint = await sql<{ wal_autocheckpoint: number }>`pragma wal_autocheckpoint`.execute(database.db)
-    expect(Number(autocheckpoint.rows[0]!.wal_autocheckpoint)).toBe(0)
+    expect(Number(autocheckpoint.rows[0]!.wal_autocheckpoint)).toBe(SERVING_AUTOCHECKPOINT_PAGES)
     await sql`create table filler (body text)`.execute(database.db)
     const before = statSync(file).size
     const body = 'x'.repeat(4000)
     for (let i = 0; i < 1000; i++) await sql`insert into filler (body) values (${body})`.execute(database.db)
-    // The serving connection never checkpoints now, so only the worker can grow the file.
+    // 4 MB is under the serving connection's threshold (16 MiB), so only the worker can grow the file.
     const deadline = Date.now() + 5_000
     while (statSync(file).size < before + 3_000_000 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100))
     expect(statSync(file).size).toBeGreaterThanOrEqual(before + 3_000_000)
+  })
+
+  it('keeps the log bounded while commits never stop (a checkpoint elsewhere cannot restart it)', async () => {
+    const database = open({}, true)
+    const wal = join(dirs[0]!, `${SQLITE_FILE}-wal`)
+    await sql`create table filler (body text)`.execute(database.db)
+    const body = 'x'.repeat(4000)
+    // 80 MB of commits, one after another, with the worker copying meanwhile.
+    let largest = 0
+    for (let i = 0; i < 20_000; i++) {
+      await sql`insert into filler (body) values (${body})`.execute(database.db)
+      if (i % 500 === 0) {
+        largest = Math.max(largest, statSync(wal).size)
+        await new Promise((resolve) => setImmediate(resolve))
+      }
+    }
+    largest = Math.max(largest, statSync(wal).size)
+    expect(largest).toBeLessThan(64 * 1024 * 1024)
   })
 
   it('without the worker, a short-lived process checkpoints as SQLite always does', async () => {
