@@ -2,54 +2,26 @@ import type { Logger } from 'pino'
 import type { ServerConfig } from '../config/server-config.js'
 import { ConfigCache } from '../config-cache/config-cache.js'
 import { PostgresChangeListener } from '../config-cache/postgres-change-listener.js'
-import { countAuthResults, metricsRoutes } from '../http/metrics/metrics-routes.js'
 import { VerityMetrics } from '../http/metrics/verity-metrics.js'
-import { MESSAGES_CHANNEL, PROFILES_CHANNEL } from '../storage/notify.js'
+import { PROFILES_CHANNEL } from '../storage/notify.js'
 import { ProfileCache } from '../services/profile-cache.js'
 import { createRequestHandler } from '../http/handle-request.js'
 import { StaticSite } from '../http/static-site.js'
-import { buildOpenApiDocument } from '../http/openapi.js'
 import { Router } from '../http/router.js'
 import type { Reply, Route } from '../http/route.js'
-import { adminAppRoutes } from '../http/routes/admin-app-routes.js'
-import { adminPublicKeyRoutes } from '../http/routes/admin-public-key-routes.js'
 import { PublicKeys } from '../services/public-keys.js'
-import { adminWebhookRoutes } from '../http/routes/admin-webhook-routes.js'
 import { Webhooks } from '../services/webhooks.js'
 import { QueuedWebhookEvents } from '../webhooks/webhook-events.js'
 import { WebhookWorker } from '../webhooks/webhook-worker.js'
 import { Alerts } from '../services/alerts.js'
 import { AlertRepository } from '../storage/alert-repository.js'
-import { adminAlertRoutes } from '../http/routes/admin-alert-routes.js'
-import { adminRolloutRoutes } from '../http/routes/admin-rollout-routes.js'
-import { adminProofTestRoutes } from '../http/routes/admin-proof-test-routes.js'
-import { ProofTester } from '../services/proof-tester.js'
-import { RolloutReports } from '../services/rollout-reports.js'
 import { RetentionRepository } from '../storage/retention-prune.js'
 import { StatisticsRepository } from '../storage/statistics-repository.js'
-import { RowFeed } from '../live/row-feed.js'
 import { AdminEventStreams } from '../live/admin-event-streams.js'
-import { adminEventSource, alertEvent, failureEvent, messageEvent } from '../live/admin-event-frames.js'
-import { adminEventRoutes } from '../http/routes/admin-event-routes.js'
-import { adminRotateAndRevokeRoutes } from '../http/routes/admin-rotate-and-revoke-routes.js'
-import { currentRolesOf } from '../http/admin-stream-holder.js'
-import { AuditLog } from '../services/audit-log.js'
-import { FailureLog } from '../services/failure-log.js'
-import { adminUserRoutes } from '../http/routes/admin-user-routes.js'
 import { RetentionPruner } from '../services/retention.js'
 import { UserLifecycle } from '../services/user-lifecycle.js'
-import { healthRoutes } from '../http/routes/health-routes.js'
-import { messengerAuthRoutes } from '../http/routes/messenger-auth-routes.js'
-import { adminConversationRoutes } from '../http/routes/admin-conversation-routes.js'
-import { messengerConversationRoutes } from '../http/routes/messenger-conversation-routes.js'
-import { messengerEventRoutes } from '../http/routes/messenger-event-routes.js'
-import { messengerProfileRoutes } from '../http/routes/messenger-profile-routes.js'
-import { isSessionCurrent } from '../http/authenticate.js'
 import { EventStreams } from '../live/event-streams.js'
-import { MessageFeed } from '../live/message-feed.js'
-import { Conversations } from '../services/conversations.js'
 import { UserProfiles } from '../services/user-profiles.js'
-import { ConversationRepository } from '../storage/conversation-repository.js'
 import { UserRepository } from '../storage/user-repository.js'
 import { openAppAdmin } from './open-app-admin.js'
 import { AuthEventBuffer } from '../services/auth-event-buffer.js'
@@ -64,12 +36,10 @@ import type { VerityData } from './open-verity-data.js'
 import { openConfigCache } from './open-config-cache.js'
 import { requestInMemory, type MemoryReply, type MemoryRequest } from '../http/memory-request.js'
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { VERSION } from './version.js'
 import { TrustedProxies } from '../network/client-address.js'
-import { adminSessionRoutes } from '../http/routes/admin-session-routes.js'
-import { adminTeammateRoutes } from '../http/routes/admin-teammate-routes.js'
-import { adminSecurityRoutes } from '../http/routes/admin-security-routes.js'
 import { openTeammateAccounts } from './open-teammate-accounts.js'
+import { openLive } from './open-live.js'
+import { appRoutes } from './app-routes.js'
 
 export interface StartOptions {
   readonly logger?: Logger
@@ -95,9 +65,9 @@ export interface StartOptions {
   readonly retentionIntervalMs?: number
   /** The clock of the JWKS cache (tests move it to see an outage over hours without waiting). */
   readonly jwksClock?: () => number
-  /** Webhook delivery timing and bounds; tests shorten the retry schedule instead of sleeping. */
   /** The built dashboard served at `/`; packages/dashboard/dist by default, null for none. */
   readonly dashboardFolder?: string | null
+  /** Webhook delivery timing and bounds; tests shorten the retry schedule instead of sleeping. */
   readonly webhooks?: { readonly schedule?: readonly number[]; readonly pollMs?: number; readonly maxPending?: number; readonly retryForMs?: number; readonly timeoutMs?: number }
 }
 
@@ -246,77 +216,37 @@ export async function buildApp(data: VerityData, config: ServerConfig, options: 
     allowHttp: config.jwksAllowHttp,
     jwksStatus: (id) => jwks.get(id)?.status(),
     onJwksFetched: (id, url, fetched) => jwks.seed(id, url, fetched),
-    onChange: async () => {
-      await cache.refresh()
-      await options.onConfigChange?.()
-    },
-  })
-
-  const conversationRepository = new ConversationRepository(data.db)
-  // One poll loop per process feeds every live stream, on SQLite and PostgreSQL alike; on
-  // PostgreSQL a message written by another instance also wakes it at once (NOTIFY).
-  const feed = new MessageFeed({ source: conversationRepository, logger, beforeDelivery: () => cache.refresh() })
-  listener?.subscribe(MESSAGES_CHANNEL, () => feed.wake())
-  const conversations = new Conversations({
-    repo: conversationRepository,
-    feed,
-    appExists: (appId) => cache.app(appId) !== undefined,
-    names: (appId, userKeys) => profiles.names(appId, userKeys),
-  })
-  const eventStreams = new EventStreams({
-    feed,
-    replay: (space, afterId, limit) => conversationRepository.messagesInSpaceAfter(space, afterId, limit),
-    isSessionValid: (session) => isSessionCurrent(session, cache),
-    logger,
-    limits: { perSession: config.limits.streamsPerSession, perClient: config.limits.streamsPerClient },
+    onChange: applyChange,
   })
 
   const guesses = new GuessGuard(new RateWindow({ rate: limits.adminGuessRate }))
   const accounts = openTeammateAccounts(data, config.teammates)
-  // Failures and alerts are rows in shared tables: polling them reaches every instance's writes,
-  // on PostgreSQL as on SQLite, the same way messages do.
-  const failureFeed = new RowFeed({ name: 'failure', prefix: 'fail', idOf: (row) => row.id, source: data.failures, logger })
-  const alertFeed = new RowFeed({ name: 'alert', prefix: 'alrt', idOf: (row) => row.id, source: alertRepository, logger })
-  const adminStreams = new AdminEventStreams({
-    sources: [adminEventSource(feed, messageEvent), adminEventSource(failureFeed, failureEvent), adminEventSource(alertFeed, alertEvent)],
-    currentRoles: (keys) => currentRolesOf(keys, { sessions: accounts.sessions, tokens: accounts.tokens, adminKeyWorks: (hash) => cache.adminActor(hash) !== undefined }),
-    logger,
-    limits: { perClient: config.limits.streamsPerClient },
-  })
-  onConfigApplied = () => {
-    eventStreams.sweep()
-    void adminStreams.sweep()
-  }
+  const live = openLive({ data, config, cache, listener, profiles, alertRepository, accounts, logger })
+  onConfigApplied = () => live.sweep()
+  const { eventStreams, adminStreams } = live
 
-  let openApi: unknown = null
-  const routes: Route[] = [
-    ...healthRoutes({ isReady: () => !app.shuttingDown && cache.isReady(), openApiDocument: () => (openApi ??= buildOpenApiDocument(routes, VERSION)) }),
-    ...messengerAuthRoutes(auth, countAuthResults(metrics)),
-    ...metricsRoutes(metrics, config.metricsToken),
-    ...adminAppRoutes(admin, new AuditLog(data.audit)),
-    ...adminRotateAndRevokeRoutes(admin),
-    ...adminPublicKeyRoutes(publicKeys),
-    ...adminWebhookRoutes(webhooks),
-    ...adminAlertRoutes(alerts),
-    ...adminProofTestRoutes(new ProofTester({ cache, budgetFor: (appId) => budget.forApp(appId) })),
-    ...messengerProfileRoutes(profiles),
-    ...messengerConversationRoutes(conversations, new RateWindow({ rate: limits.sessionWriteRate })),
-    ...messengerEventRoutes(eventStreams),
-    ...adminEventRoutes(adminStreams),
-    ...adminConversationRoutes(conversations),
-    ...adminRolloutRoutes(new RolloutReports({ statistics, apps: data.apps }), new FailureLog(data.failures)),
-    ...adminUserRoutes(userLifecycle),
-    ...adminSessionRoutes(accounts.sessions, guesses, { maxAgeSeconds: config.teammates.sessionMaxDays * 86_400, publicUrl: config.teammates.publicUrl }, logger),
-    ...adminTeammateRoutes({ ...accounts, guesses, publicUrl: () => config.teammates.publicUrl ?? app.listeningUrl }),
-    ...adminSecurityRoutes({
-      current: () => cache.security,
-      setRequireTotp: async (value, actor) => {
-        await data.securitySettings.setRequireTotp(value, { actor }, new Date())
-        await cache.refresh()
-        await options.onConfigChange?.()
-      },
-    }),
-  ]
+  const routes = appRoutes({
+    data,
+    config,
+    cache,
+    metrics,
+    auth,
+    admin,
+    publicKeys,
+    webhooks,
+    alerts,
+    budget,
+    profiles,
+    live,
+    statistics,
+    userLifecycle,
+    accounts,
+    guesses,
+    logger,
+    isReady: () => !app.shuttingDown && cache.isReady(),
+    listeningUrl: () => app.listeningUrl,
+    applyChange,
+  })
   metrics.attach({
     isKnownApp: (appId) => cache.app(appId) !== undefined,
     ready: () => !app.shuttingDown && cache.isReady(),
