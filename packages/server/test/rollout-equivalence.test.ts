@@ -148,6 +148,44 @@ describe.each(BACKENDS)('rollout from counts equals the count over users (%s)', 
     expect((await rows('rollout_counts', seeded)).length).toBeGreaterThan(20)
   })
 
+  it('a flush whose chunks mix many apps and platforms writes what flushes of one app and platform at a time write', async () => {
+    const apps = async (prefix: string) => Promise.all([0, 1, 2].map(async (i) => (await admin.createApp({ name: `${prefix} ${i}`, environment: 'test' }, 'test')).app.id))
+    const mixed = await apps('Mixed')
+    const alone = await apps('Alone')
+    const platforms = ['web', 'ios', 'android'] as const
+    const mixedBuffer = new AuthEventBuffer({ statistics, logger: pino({ level: 'silent' }), diagnose: () => 'unknown' })
+    // Two rounds over the same users, so the second moves users between aggregate rows.
+    for (const round of [0, 1]) {
+      const attempts = Array.from({ length: 3 * 3 * 37 }, (_, i) => {
+        const app = i % 3
+        const platform = platforms[Math.floor(i / 3) % 3]!
+        const outcome = (['verified', 'missing', 'invalid'] as const)[(i + round * 2) % 3]!
+        const at = T0 + round * DAY + i * 1_000
+        return { app, platform, at, outcome, userId: `mix-${i % 50}`, version: VERSIONS[(i + round) % 3]! }
+      })
+      const record = (buffer: AuthEventBuffer, appId: string, a: (typeof attempts)[number]) =>
+        buffer.attempt({ at: a.at, appId, platform: a.platform, identity: { userId: a.userId, email: null }, outcome: a.outcome, secretId: null, appVersion: a.version, sdkVersion: null })
+      for (const a of attempts) record(mixedBuffer, mixed[a.app]!, a)
+      await mixedBuffer.flush()
+      for (const [app, appId] of alone.entries()) {
+        for (const platform of platforms) {
+          const buffer = new AuthEventBuffer({ statistics, logger: pino({ level: 'silent' }), diagnose: () => 'unknown' })
+          for (const a of attempts.filter((a) => a.app === app && a.platform === platform)) record(buffer, appId, a)
+          await buffer.flush()
+        }
+      }
+    }
+    const rows = async (table: 'user_attempts' | 'rollout_counts', appId: string) =>
+      (await data.db.selectFrom(table).selectAll().where('app_id', '=', appId).execute())
+        .map(({ app_id: _, ...rest }) => JSON.stringify({ ...rest, ...('users' in rest && { users: Number(rest.users) }) }))
+        .sort()
+    for (const i of [0, 1, 2]) {
+      expect(await rows('user_attempts', mixed[i]!)).toEqual(await rows('user_attempts', alone[i]!))
+      expect(await rows('rollout_counts', mixed[i]!)).toEqual(await rows('rollout_counts', alone[i]!))
+    }
+    expect((await rows('user_attempts', mixed[0]!)).length).toBeGreaterThan(40)
+  })
+
   it('for random histories of attempts, erasures and retention', async () => {
     await fc.assert(
       fc.asyncProperty(historyArb, async ({ steps, nowGap, retentionDays }) => {

@@ -3,7 +3,7 @@ import { newId } from '../crypto/random-ids.js'
 import type { Diagnosis } from '../diagnosis/diagnosis.js'
 import { identityKey, type ClaimedIdentity } from '../verification/identity.js'
 import { userDigest } from '../verification/user-digest.js'
-import type { AttemptWrite, StatisticsRepository } from '../storage/statistics-repository.js'
+import type { AttemptGroup, AttemptWrite, StatisticsRepository } from '../storage/statistics-repository.js'
 import { isStorageRefusal } from '../storage/storage-errors.js'
 import type { AuthAttemptEvent, AuthEventSink, AuthFailureEvent } from '../verification/auth-events.js'
 
@@ -28,7 +28,11 @@ function chunks<T>(items: readonly T[]): T[][] {
   return out
 }
 
-/** Users' pending attempts in chunks of one app and platform each: a chunk is read and written together. */
+/**
+ * Users' pending attempts in chunks of at most ROWS_PER_STATEMENT, each written in one
+ * transaction: an app and platform's users stay together where they fit, and the users of many
+ * small apps share a chunk.
+ */
 function attemptChunks(attempts: ReadonlyMap<string, PendingAttempt>): Array<Array<[string, PendingAttempt]>> {
   const groups = new Map<string, Array<[string, PendingAttempt]>>()
   for (const entry of attempts) {
@@ -37,7 +41,29 @@ function attemptChunks(attempts: ReadonlyMap<string, PendingAttempt>): Array<Arr
     if (list === undefined) groups.set(group, (list = []))
     list.push(entry)
   }
-  return [...groups.values()].flatMap((group) => chunks(group))
+  const out: Array<Array<[string, PendingAttempt]>> = []
+  let current: Array<[string, PendingAttempt]> = []
+  for (const piece of [...groups.values()].flatMap((group) => chunks(group))) {
+    if (current.length + piece.length > ROWS_PER_STATEMENT) {
+      out.push(current)
+      current = []
+    }
+    current.push(...piece)
+  }
+  if (current.length > 0) out.push(current)
+  return out
+}
+
+/** A chunk's users by app and platform, as the repository writes them. */
+function attemptGroups(chunk: ReadonlyArray<[string, PendingAttempt]>): AttemptGroup[] {
+  const groups = new Map<string, { appId: string; platform: string; rows: AttemptWrite[] }>()
+  for (const [, a] of chunk) {
+    const id = `${a.appId}\u0000${a.platform}`
+    let group = groups.get(id)
+    if (group === undefined) groups.set(id, (group = { appId: a.appId, platform: a.platform, rows: [] }))
+    group.rows.push(attemptWrite(a))
+  }
+  return [...groups.values()]
 }
 
 const isoOrNull = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString())
@@ -275,7 +301,7 @@ export class AuthEventBuffer implements AuthEventSink {
       // One row per user: the map's keys are unique, so no statement updates a row twice.
       for (const part of attemptParts) {
         await next()
-        await this.#refusable(part.length, () => statistics.writeAttempts(part[0]![1].appId, part[0]![1].platform, part.map(([, a]) => attemptWrite(a))))
+        await this.#refusable(part.length, () => this.#writeAttemptChunk(attemptGroups(part)))
         written = { ...written, attempts: written.attempts + 1 }
       }
       // Each secret's own time, in one statement per chunk: last_used_at = CASE id WHEN … END.
@@ -301,6 +327,21 @@ export class AuthEventBuffer implements AuthEventSink {
     this.#deps.onFlushed?.(allDiagnosed, Date.now())
     if (++this.#flushes % 60 === 0 || failures.length > 100) {
       for (const appId of new Set(failures.map((f) => f.appId))) await statistics.pruneFailures(appId, FAILURES_KEPT_PER_APP)
+    }
+  }
+
+  /**
+   * A chunk's users in one transaction. Should the database refuse it, each app and platform's
+   * users are written alone, so that rows it refuses cost only their own app and platform's chunk,
+   * as when every chunk held one.
+   */
+  async #writeAttemptChunk(groups: readonly AttemptGroup[]): Promise<void> {
+    const statistics = this.#deps.statistics
+    try {
+      await statistics.writeAttempts(groups)
+    } catch (error) {
+      if (!isStorageRefusal(error) || groups.length === 1) throw error
+      for (const group of groups) await this.#refusable(group.rows.length, () => statistics.writeAttempts([group]))
     }
   }
 

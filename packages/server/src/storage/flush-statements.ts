@@ -15,15 +15,22 @@ export class FlushStatements {
     this.#numbered = db.selectFrom('user_attempts').select('app_id').where('app_id', '=', '').compile().sql.includes('$1')
   }
 
-  /** The stored rows of `count` users of one app and platform: parameters app, platform, then the keys. */
-  readAttempts(count: number): string {
-    return this.#text(`r${count}`, (p) => {
+  /**
+   * The stored rows of users of several apps and platforms, `keysPerGroup[i]` keys in group i:
+   * parameters app, platform, then that group's keys, group after group. Not kept: the mix of
+   * sizes varies from flush to flush.
+   */
+  readAttemptsOfGroups(keysPerGroup: readonly number[]): string {
+    let next = 0
+    const p = (n: number): string => Array.from({ length: n }, () => (this.#numbered ? `$${++next}` : '?')).join(', ')
+    const groups = keysPerGroup.map((keys) => {
       const [app, platform] = [p(1), p(1)]
-      return (
-        'select "user_key", "last_at", "outcome", "app_version", "sdk_version", "secret_id", "proven_at", "proven_app_version", "proven_secret_id" ' +
-        `from "user_attempts" where "app_id" = ${app} and "platform" = ${platform} and "user_key" in (${p(count)})`
-      )
+      return `("app_id" = ${app} and "platform" = ${platform} and "user_key" in (${p(keys)}))`
     })
+    return (
+      'select "app_id", "platform", "user_key", "last_at", "outcome", "app_version", "sdk_version", "secret_id", "proven_at", "proven_app_version", "proven_secret_id" ' +
+      `from "user_attempts" where ${groups.join(' or ')}`
+    )
   }
 
   /**

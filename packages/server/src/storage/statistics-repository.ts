@@ -2,7 +2,7 @@ import { CompiledQuery, type Kysely } from 'kysely'
 import { eraseUserStatistics, type ErasureTarget } from './erase-user-rows.js'
 import { FlushStatements } from './flush-statements.js'
 import type { Database } from './schema.js'
-import { addCounts, lockStatistics, stateOf, type StoredAttemptRow } from './statistics-writes.js'
+import { addPlacedCounts, lockOrder, lockStatistics, stateOf, type PlacedDelta, type StoredAttemptRow } from './statistics-writes.js'
 import {
   dailyDeltas,
   mergeAttempt,
@@ -18,6 +18,15 @@ export interface AttemptWrite {
   readonly userKey: string
   readonly state: AttemptState
 }
+
+/** Users of one app and platform in a flush, each key once. */
+export interface AttemptGroup {
+  readonly appId: string
+  readonly platform: string
+  readonly rows: readonly AttemptWrite[]
+}
+
+const placeKey = (appId: string, platform: string, userKey: string): string => `${appId}\u0000${platform}\u0000${userKey}`
 
 /** A failure-log entry as stored. */
 export interface FailureRow {
@@ -56,27 +65,37 @@ export class StatisticsRepository {
   }
 
   /**
-   * Users of one app and platform (distinct keys, a few hundred at most): in one short transaction,
-   * their stored rows are read, merged with what arrived, written back, and the aggregate rows they
-   * leave and join are adjusted.
+   * Users of a few apps and platforms (distinct keys per app and platform, a few hundred in all):
+   * in one short transaction, their stored rows are read, merged with what arrived, written back,
+   * and the aggregate rows they leave and join are adjusted. One transaction and a few statements
+   * for the whole chunk, however many apps it spans: with thousands of apps, a transaction per app
+   * cost the flush more than its rows did.
    */
-  async writeAttempts(appId: string, platform: string, rows: readonly AttemptWrite[]): Promise<void> {
-    if (rows.length === 0) return
+  async writeAttempts(groups: readonly AttemptGroup[]): Promise<void> {
+    const ordered = groups.filter((g) => g.rows.length > 0).sort(lockOrder)
+    if (ordered.length === 0) return
     await this.#db.transaction().execute(async (trx) => {
-      await lockStatistics(trx, appId, platform)
-      const keys = rows.map((r) => r.userKey)
-      const stored = await trx.executeQuery<StoredAttemptRow>(CompiledQuery.raw(this.#statements.readAttempts(keys.length), [appId, platform, ...keys]))
-      const before = new Map(stored.rows.map((r) => [r.user_key, stateOf(r)]))
+      for (const { appId, platform } of ordered) await lockStatistics(trx, appId, platform)
+      const readParameters: unknown[] = []
+      for (const { appId, platform, rows } of ordered) readParameters.push(appId, platform, ...rows.map((r) => r.userKey))
+      const text = this.#statements.readAttemptsOfGroups(ordered.map((g) => g.rows.length))
+      const stored = await trx.executeQuery<StoredAttemptRow & { app_id: string; platform: string }>(CompiledQuery.raw(text, readParameters))
+      const before = new Map(stored.rows.map((r) => [placeKey(r.app_id, r.platform, r.user_key), stateOf(r)]))
       const parameters: unknown[] = []
-      const deltas: CountDelta[] = []
-      for (const { userKey, state } of rows) {
-        const old = before.get(userKey) ?? null
-        const next = mergeAttempt(old, state)
-        parameters.push(appId, platform, userKey, next.lastAt, next.outcome, next.appVersion, next.sdkVersion, next.secretId, next.provenAt, next.provenAppVersion, next.provenSecretId)
-        deltas.push(...rolloutDeltas(old, next), ...dailyDeltas(old, state, next))
+      const placed: PlacedDelta[] = []
+      for (const { appId, platform, rows } of ordered) {
+        const deltas: CountDelta[] = []
+        for (const { userKey, state } of rows) {
+          const old = before.get(placeKey(appId, platform, userKey)) ?? null
+          const next = mergeAttempt(old, state)
+          parameters.push(appId, platform, userKey, next.lastAt, next.outcome, next.appVersion, next.sdkVersion, next.secretId, next.provenAt, next.provenAppVersion, next.provenSecretId)
+          deltas.push(...rolloutDeltas(old, next), ...dailyDeltas(old, state, next))
+        }
+        for (const delta of netDeltas(deltas)) placed.push({ appId, platform, delta })
       }
-      await trx.executeQuery(CompiledQuery.raw(this.#statements.writeAttempts(rows.length), parameters))
-      await addCounts(trx, this.#statements, appId, platform, netDeltas(deltas))
+      const rowCount = parameters.length / 11
+      await trx.executeQuery(CompiledQuery.raw(this.#statements.writeAttempts(rowCount), parameters))
+      await addPlacedCounts(trx, this.#statements, placed)
     })
   }
 

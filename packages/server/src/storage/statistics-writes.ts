@@ -28,14 +28,36 @@ export async function lockStatistics(trx: Kysely<Database>, appId: string, platf
   if (isPostgres(trx)) await sql`select pg_advisory_xact_lock(hashtext(${`verity.statistics ${appId} ${platform}`}))`.execute(trx)
 }
 
+/** Deltas of several apps and platforms, each with the aggregate rows it belongs to. */
+export interface PlacedDelta {
+  readonly appId: string
+  readonly platform: string
+  readonly delta: CountDelta
+}
+
 /** Adds deltas to the aggregate rows, in statements of at most `perStatement` rows. */
 export async function addCounts(db: Kysely<Database>, statements: FlushStatements, appId: string, platform: string, deltas: readonly CountDelta[], perStatement = 200): Promise<void> {
-  for (let i = 0; i < deltas.length; i += perStatement) {
-    const part = deltas.slice(i, i + perStatement)
+  await addPlacedCounts(db, statements, deltas.map((delta) => ({ appId, platform, delta })), perStatement)
+}
+
+/** As addCounts, for deltas of any apps and platforms (each aggregate row at most once). */
+export async function addPlacedCounts(db: Kysely<Database>, statements: FlushStatements, placed: readonly PlacedDelta[], perStatement = 200): Promise<void> {
+  for (let i = 0; i < placed.length; i += perStatement) {
+    const part = placed.slice(i, i + perStatement)
     const parameters: unknown[] = []
-    for (const d of part) parameters.push(appId, platform, d.series, d.day, d.key, d.outcome, d.users, d.seenAt)
+    for (const { appId, platform, delta: d } of part) parameters.push(appId, platform, d.series, d.day, d.key, d.outcome, d.users, d.seenAt)
     await db.executeQuery(CompiledQuery.raw(statements.addCounts(part.length), parameters))
   }
+}
+
+/**
+ * The order in which writers take the statistics locks of several apps and platforms: by app,
+ * then in PLATFORMS order, as erasure takes an app's. One order for all, so no two writers each
+ * hold a lock the other waits for.
+ */
+export function lockOrder(a: { appId: string; platform: string }, b: { appId: string; platform: string }): number {
+  if (a.appId !== b.appId) return a.appId < b.appId ? -1 : 1
+  return PLATFORMS.indexOf(a.platform as never) - PLATFORMS.indexOf(b.platform as never)
 }
 
 /**
