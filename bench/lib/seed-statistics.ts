@@ -21,6 +21,11 @@ export interface SeedTarget {
  * Writes the latest attempt of users `from` to `from + count - 1` on the target's platform, their
  * times spread over the last 6 days: 90% verified, 7% without a proof, 3% with an invalid one, over
  * ten app versions. Returns the seconds it took.
+ *
+ * The users go in the order of their keys, with times ascending in that order, so that every index
+ * of the users' rows (the key, and the two on the time) grows along its keys, as a table filled day
+ * after day mostly does. In random order, each user rewrote a page of each index once the tables
+ * outgrew the cache: 10 million users took 16 minutes on SQLite.
  */
 export async function seedStatistics(location: DataLocation, target: SeedTarget, from: number, count: number, onProgress: (done: number) => void): Promise<number> {
   const started = performance.now()
@@ -29,17 +34,20 @@ export async function seedStatistics(location: DataLocation, target: SeedTarget,
   try {
     // Only for seeding, on this connection: no fsync per commit (the server opens the file as usual).
     if (location.databaseUrl === undefined) await sql`PRAGMA synchronous = OFF`.execute(data.db)
-    const now = Date.now()
+    const keys = Array.from({ length: count }, (_, k) => userDigest({ userId: `scale_user_${from + k}`, email: null }))
+    keys.sort()
+    const windowStart = Date.now() - 6 * DAY_MS - 60_000
     function* users() {
-      for (let i = from; i < from + count; i++) {
+      for (let rank = 0; rank < count; rank++) {
+        const i = from + rank
         const roll = i % 100
         const outcome = roll < 90 ? 'verified' : roll < 97 ? 'missing' : 'invalid'
-        const at = new Date(now - ((i * 7_919) % (6 * DAY_MS)) - 60_000).toISOString()
+        const at = new Date(windowStart + Math.floor((rank / count) * 6 * DAY_MS)).toISOString()
         const appVersion = APP_VERSIONS[i % APP_VERSIONS.length]!
         const proven = outcome === 'verified'
-        if ((i - from + 1) % PROGRESS_EVERY === 0) onProgress(i - from + 1)
+        if ((rank + 1) % PROGRESS_EVERY === 0) onProgress(rank + 1)
         yield {
-          userKey: userDigest({ userId: `scale_user_${i}`, email: null }),
+          userKey: keys[rank]!,
           state: {
             lastAt: at,
             outcome,
