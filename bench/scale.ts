@@ -1,8 +1,8 @@
 // `npm run bench -- --scale`: rollout, daily series and forecast latency, auth throughput with
 // and without an admin polling the rollout every second, the server's longest event-loop stall and
 // the database size, at 1 and 10 million users, on SQLite and on PostgreSQL (the test suite's
-// embedded PostgreSQL). The users are added in steps (1M, then 9M more) by the bulk loader, which writes what the
-// statistics flush would.
+// embedded PostgreSQL). The users are added in steps (1M, then 9M more) by the bulk loader, which
+// writes what the statistics flush would, to both databases at once.
 //
 //   --backend sqlite|postgres   one backend only
 //   --sizes 1,10                sizes in millions of users (e.g. --sizes 1 for a quick run, 0.1 to try it)
@@ -18,7 +18,7 @@ import { commandLine, numberValue, value } from './lib/options.js'
 import { sleep } from './lib/processes.js'
 import { postSpec, precheck, expect200, verifiedBodies } from './lib/requests.js'
 import { scaleMarkdown, type Latency, type ScaleRow } from './lib/scale-report.js'
-import { seedStatistics } from './lib/seed-statistics.js'
+import { seedStatisticsInWorker } from './lib/seed-statistics.js'
 import { openData, randomTag, type DataLocation } from './lib/seed.js'
 import { quantile } from './lib/stats.js'
 
@@ -214,25 +214,35 @@ export async function scale(bench: BenchRun): Promise<void> {
   say(`scale: ${backends.join(' and ')}, ${sizes.map((n) => n.toLocaleString('en')).join(' then ')} users; ${info.cores} cores, load average ${info.load_average_at_start[0]}`)
 
   const rows: ScaleRow[] = []
-  for (const backend of backends) {
-    const target = await openTarget(backend, bench)
-    try {
-      let seeded = 0
-      for (const users of sizes) {
-        let last = 0
-        const seedS = await seedStatistics(target.location, { appId: target.appId, platform: 'web', secretId: target.webSecretId }, seeded, users - seeded, (done) => {
-          if (done - last >= 1_000_000) {
-            last = done
-            say(`  ${backend}: ${(seeded + done).toLocaleString('en')} users written`)
-          }
-        })
-        say(`  ${backend}: ${users.toLocaleString('en')} users (${(users - seeded).toLocaleString('en')} written in ${seedS.toFixed(1)} s)`)
-        seeded = users
-        rows.push(await measure(bench, backend, target, users, seedS, authSeconds))
-      }
-    } finally {
-      await target.dispose()
+  const targets: Target[] = []
+  try {
+    for (const backend of backends) targets.push(await openTarget(backend, bench))
+    let seeded = 0
+    for (const users of sizes) {
+      // The databases are written at the same time, each from its own worker thread, and nothing is
+      // measured meanwhile: SQLite's loader keeps its thread busy, PostgreSQL's mostly its own
+      // server process, so both take little longer than the slower one alone.
+      const from = seeded
+      const seedSeconds = await Promise.all(
+        backends.map(async (backend, i) => {
+          const target = targets[i]!
+          let last = 0
+          const job = { location: target.location, target: { appId: target.appId, platform: 'web' as const, secretId: target.webSecretId }, from, count: users - from }
+          const seedS = await seedStatisticsInWorker(job, (done) => {
+            if (done - last >= 1_000_000) {
+              last = done
+              say(`  ${backend}: ${(from + done).toLocaleString('en')} users written`)
+            }
+          })
+          say(`  ${backend}: ${users.toLocaleString('en')} users (${(users - from).toLocaleString('en')} written in ${seedS.toFixed(1)} s)`)
+          return seedS
+        }),
+      )
+      seeded = users
+      for (const [i, backend] of backends.entries()) rows.push(await measure(bench, backend, targets[i]!, users, seedSeconds[i]!, authSeconds))
     }
+  } finally {
+    for (const target of targets) await target.dispose()
   }
   const report = { date: bench.startedAt.toISOString(), command: commandLine(), machine: info, elapsed_s: bench.elapsedS(), auth_seconds: authSeconds, rows }
   const md = scaleMarkdown(report)

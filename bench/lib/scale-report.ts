@@ -48,7 +48,7 @@ export function scaleMarkdown(r: ScaleReport): string {
     '',
     `- Machine: ${m.cpu}, ${m.cores} cores; Node ${m.node}; ${m.os}; load average at start ${m.load_average_at_start.join(' / ')}; ${m.pinning}`,
     `- Command: \`${r.command}\`; commit ${m.commit}; took ${r.elapsed_s} s`,
-    '- Users: the latest attempts of N distinct users on one platform over the last 6 days (90% verified, 7% without proof, 3% invalid, ten app versions), written by the bulk loader (`bulkSeedStatistics`, packages/server/src/storage/seed-statistics.ts: the same rows and counts per day as the statistics flush, tested).',
+    '- Users: the latest attempts of N distinct users on one platform over the last 6 days (90% verified, 7% without proof, 3% invalid, ten app versions), written by the bulk loader (`bulkSeedStatistics`, packages/server/src/storage/seed-statistics.ts: the same rows and counts per day as the statistics flush, tested), in key order; with both databases, both are written at the same time, so each one\'s "seed s" includes sharing the cores with the other.',
     `- Latency: sequential requests of one admin (p50 / p99 ms). Rollout: \`GET …/platforms/web/rollout\`; daily: \`GET …/rollout/daily\`; forecast: \`PATCH …/platforms/web\` (it answers the forecast). Auth: ${r.auth_seconds} s of verified auths (${m.tool}, 10 connections) alone and ${r.auth_seconds} s while an admin polls the rollout every second, in 3 alternating runs each; req/s are the medians of the runs, the ratio the median of the pairs' ratios.`,
     "- Stall: the server's longest event-loop delay (its `monitorEventLoopDelay`, read from `/metrics`).",
     '',

@@ -1,6 +1,7 @@
 // Rollout statistics for millions of users, written by Verity's bulk loader
 // (storage/seed-statistics.ts in the built dist): the same user rows and the same counts per day
 // as the statistics flush writes after those users' logins (its equivalence is tested there).
+import { Worker } from 'node:worker_threads'
 import { sql } from 'kysely'
 import { seedStatisticsModule, userDigestModule } from './server-modules.js'
 import { openData, type DataLocation } from './seed.js'
@@ -67,4 +68,31 @@ export async function seedStatistics(location: DataLocation, target: SeedTarget,
     await data.close()
   }
   return (performance.now() - started) / 1000
+}
+
+/** One database's bulk load, as the worker receives it. */
+export interface SeedJob {
+  readonly location: DataLocation
+  readonly target: SeedTarget
+  readonly from: number
+  readonly count: number
+}
+
+/**
+ * seedStatistics in a worker thread, so that several databases can be written at once: the
+ * SQLite loader is synchronous, and on one thread it starved PostgreSQL's connection until it
+ * timed out.
+ */
+export function seedStatisticsInWorker(job: SeedJob, onProgress: (done: number) => void): Promise<number> {
+  return new Promise((resolve, reject) => {
+    // The sorted keys of 9 million users need more than a worker's default heap.
+    const worker = new Worker(new URL('./seed-worker.js', import.meta.url), { workerData: job, resourceLimits: { maxOldGenerationSizeMb: 4096 } })
+    let seconds: number | null = null
+    worker.on('message', (message: { done: number } | { seconds: number }) => {
+      if ('done' in message) onProgress(message.done)
+      else seconds = message.seconds
+    })
+    worker.on('error', reject)
+    worker.on('exit', (code) => (seconds !== null ? resolve(seconds) : reject(new Error(`the seeding worker stopped with exit code ${code}`))))
+  })
 }
