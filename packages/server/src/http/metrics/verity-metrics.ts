@@ -1,4 +1,5 @@
-import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks'
+import type { IntervalHistogram } from 'node:perf_hooks'
+import { lateSeconds, startLoopDelay } from './loop-lateness.js'
 import { PLATFORMS, type Platform } from '../../verification/platforms.js'
 import { ExpositionWriter, Histogram } from './exposition.js'
 
@@ -58,8 +59,7 @@ export class VerityMetrics {
   #sources: MetricSources | null = null
 
   constructor() {
-    this.#loopDelay = monitorEventLoopDelay({ resolution: 20 })
-    this.#loopDelay.enable()
+    this.#loopDelay = startLoopDelay()
   }
 
   /** Connects the scrape-time sources, once they exist. */
@@ -172,11 +172,10 @@ export class VerityMetrics {
       }
     }
 
-    out.family('verity_event_loop_delay_seconds', 'gauge', 'Event-loop delay since the previous scrape: p50, p99 and max.')
-    const ns = 1e9
-    out.sample('verity_event_loop_delay_seconds', this.#loopDelay.percentile(50) / ns, { quantile: '0.5' })
-    out.sample('verity_event_loop_delay_seconds', this.#loopDelay.percentile(99) / ns, { quantile: '0.99' })
-    out.sample('verity_event_loop_delay_seconds', this.#loopDelay.max / ns, { quantile: '1' })
+    out.family('verity_event_loop_delay_seconds', 'gauge', 'How late the event loop was since the previous scrape: p50, p99 and max.')
+    out.sample('verity_event_loop_delay_seconds', lateSeconds(this.#loopDelay.percentile(50)), { quantile: '0.5' })
+    out.sample('verity_event_loop_delay_seconds', lateSeconds(this.#loopDelay.percentile(99)), { quantile: '0.99' })
+    out.sample('verity_event_loop_delay_seconds', lateSeconds(this.#loopDelay.max), { quantile: '1' })
     this.#loopDelay.reset()
 
     const memory = process.memoryUsage()
