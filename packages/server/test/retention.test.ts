@@ -89,7 +89,10 @@ describe.each(BACKENDS)('retention (%s)', (backend) => {
     // The old failures went in one pass of bounded batches, not one statement.
     const passes = logLines.map((l) => JSON.parse(l)).filter((l) => l.msg === 'retention: old rows deleted')
     const pass = passes.find((p) => p.failures === oldFailures.length)
-    expect(pass).toMatchObject({ statistics: 2, retentionDays: RETENTION_DAYS })
+    expect(pass).toMatchObject({ retentionDays: RETENTION_DAYS })
+    // A pass that began before the rows were committed may see them only in its later steps, so the
+    // two old statistics rows can fall to the next pass: counted over all passes.
+    expect(passes.reduce((n, p) => n + p.statistics, 0)).toBe(2)
     expect(pass.batches).toBeGreaterThanOrEqual(Math.ceil(oldFailures.length / RETENTION_BATCH) + 2)
     console.info(`[${backend}] retention pass: ${JSON.stringify({ failures: pass.failures, statistics: pass.statistics, sign_outs: pass.sign_outs, batches: pass.batches })}`)
   })
