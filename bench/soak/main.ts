@@ -19,6 +19,9 @@ import { SessionPool } from './population.js'
 import { markdown, rssGrowth, rssOfMinute, verdict, type SoakResult } from './report.js'
 import { createSoakApp } from './seed.js'
 import { ROOT, startServer, type Backend } from './server-process.js'
+
+/** How often the load generator samples its own event loop. */
+const OWN_SAMPLE_MS = 10
 import { LiveStreams } from './streams.js'
 
 interface Options {
@@ -118,7 +121,7 @@ async function main(): Promise<number> {
     streamRecorder = recorder
     // Who stalls, when calls are slow: the server's event loop (its own metric, since the previous
     // scrape) or the load generator's.
-    const ownDelay = monitorEventLoopDelay({ resolution: 10 })
+    const ownDelay = monitorEventLoopDelay({ resolution: OWN_SAMPLE_MS })
     ownDelay.enable()
     let ticks = 0
     sampler = setInterval(() => {
@@ -127,8 +130,8 @@ async function main(): Promise<number> {
       const kib = server.rssKiB()
       if (kib !== null) (rssSamples[minute] ??= []).push(kib)
       loopDelay[minute] ??= { server: 0, loadGenerator: 0 }
-      // The histogram counts the 10-ms sampling interval too: lateness is what exceeds it.
-      loopDelay[minute].loadGenerator = Math.max(loopDelay[minute].loadGenerator, Math.max(0, ownDelay.max / 1e6 - 10))
+      // The histogram counts the sampling interval too: lateness is what exceeds it.
+      loopDelay[minute].loadGenerator = Math.max(loopDelay[minute].loadGenerator, Math.max(0, ownDelay.max / 1e6 - OWN_SAMPLE_MS))
       ownDelay.reset()
       if (++ticks % 5 === 0) {
         void serverLoopDelayMax(server.url).then((ms) => {
