@@ -268,7 +268,9 @@ describe.each(BACKENDS)('the audit log, teammates and account screens in a real 
     const codes = twoFactor.getByRole('list', { name: 'Recovery codes' }).getByRole('listitem')
     await expect.poll(() => codes.count()).toBe(10)
 
-    await page.getByRole('button', { name: 'Sign out', exact: true }).click()
+    // The header's button: the Sessions table has its own "Sign out" for each other session, such as
+    // the one the password test opened.
+    await page.getByRole('banner').getByRole('button', { name: 'Sign out', exact: true }).click()
     await page.getByLabel('Email').fill('me@example.com')
     await page.getByLabel('Password').fill('a-brand-new-pass-42')
     await page.getByRole('button', { name: 'Sign in' }).click()
