@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto'
+import { hash } from 'node:crypto'
 import type { RefusalAnswer } from '../storage/failure-limit-repository.js'
 import type { FailureLimit } from './failure-limit.js'
 import type { FailureWindow } from './failure-window.js'
@@ -20,7 +20,7 @@ export interface DatabaseFailureLimitOptions {
 
 /** The stored key: any identifier fits (PostgreSQL text holds no NUL), and none is stored in the clear. */
 export function failureLimitDigest(key: string): string {
-  return createHash('sha256').update(key).digest('base64url')
+  return hash('sha256', key, 'base64url')
 }
 
 /**
