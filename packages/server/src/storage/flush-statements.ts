@@ -1,6 +1,9 @@
 import type { Kysely } from 'kysely'
 import type { Database } from './schema.js'
 
+/** A user's stored state, after their key. */
+const ATTEMPT_COLUMNS = ['last_at', 'outcome', 'app_version', 'sdk_version', 'secret_id', 'proven_at', 'proven_app_version', 'proven_secret_id'] as const
+
 /**
  * The busy statements of a statistics flush, as SQL text with parameters: with thousands of
  * distinct users a second, the query builder's objects per row cost more than SQLite itself (and,
@@ -38,15 +41,17 @@ export class FlushStatements {
    * 11 parameters a row.
    */
   writeAttempts(rows: number): string {
-    return this.#text(`a${rows}`, (p) => {
-      const values = Array.from({ length: rows }, () => `(${p(11)})`).join(', ')
-      const columns = ['last_at', 'outcome', 'app_version', 'sdk_version', 'secret_id', 'proven_at', 'proven_app_version', 'proven_secret_id']
-      return (
-        `insert into "user_attempts" ("app_id", "platform", "user_key", ${columns.map((c) => `"${c}"`).join(', ')}) ` +
-        `values ${values} on conflict ("app_id", "platform", "user_key") do update set ` +
-        columns.map((c) => `"${c}" = "excluded"."${c}"`).join(', ')
-      )
-    })
+    return this.#text(`a${rows}`, (p) => `${this.#insertAttempts(rows, p)} on conflict ("app_id", "platform", "user_key") do update set ${ATTEMPT_COLUMNS.map((c) => `"${c}" = "excluded"."${c}"`).join(', ')}`)
+  }
+
+  /** The bulk loader's users, 11 parameters a row: every key is new, so one already stored fails the insert. */
+  insertNewAttempts(rows: number): string {
+    return this.#text(`n${rows}`, (p) => this.#insertAttempts(rows, p))
+  }
+
+  #insertAttempts(rows: number, p: (n: number) => string): string {
+    const values = Array.from({ length: rows }, () => `(${p(11)})`).join(', ')
+    return `insert into "user_attempts" ("app_id", "platform", "user_key", ${ATTEMPT_COLUMNS.map((c) => `"${c}"`).join(', ')}) values ${values}`
   }
 
   /** Adds to the aggregate rows, 8 parameters a row: each row keeps the latest time it saw. */

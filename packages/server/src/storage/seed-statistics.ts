@@ -2,7 +2,7 @@ import { CompiledQuery, type Kysely } from 'kysely'
 import { FlushStatements } from './flush-statements.js'
 import { isPostgres } from './notify.js'
 import type { Database } from './schema.js'
-import { dailyDeltas, netDeltas, rolloutDeltas, type CountDelta } from './statistics-counts.js'
+import { CountSums, dailyDeltas, rolloutDeltas } from './statistics-counts.js'
 import type { AttemptWrite } from './statistics-repository.js'
 import { addCounts } from './statistics-writes.js'
 
@@ -20,61 +20,63 @@ const UNNEST_INSERT =
  * Writes the statistics of many new users of one app and platform at once: the same rows and the
  * same counts as the statistics flush would after their attempts (each user's state is their latest
  * attempt and latest proof), without reading anything back, for benchmarks and imports. Every key
- * must be new to the app and platform, and nothing else may write its statistics meanwhile.
- * Returns the number of users written.
+ * must be new to the app and platform (one already stored fails the load, after the statements
+ * before it), and nothing else may write its statistics meanwhile. The counts are written last, once
+ * every user is. Returns the number of users written.
  */
 export async function bulkSeedStatistics(db: Kysely<Database>, appId: string, platform: string, users: Iterable<AttemptWrite>): Promise<number> {
   const statements = new FlushStatements(db)
   const postgres = isPostgres(db)
-  const deltas = new Map<string, CountDelta>()
+  // Summed as they come: the counts are a few rows per day and version, whatever the users.
+  const sums = new CountSums()
   let batch: AttemptWrite[] = []
   let transaction: AttemptWrite[][] = []
   let written = 0
+  // PostgreSQL: the insert in flight. One statement is one transaction; it is sent before the next
+  // users are gathered, so the server inserts them while this thread computes the next ones.
+  let inFlight: Promise<unknown> = Promise.resolve()
   const commit = async (): Promise<void> => {
     if (transaction.length === 0) return
     const parts = transaction
     transaction = []
+    if (postgres) {
+      await inFlight
+      const users = parts.flat()
+      const column = (pick: (u: AttemptWrite) => string | null) => users.map(pick)
+      inFlight = db.executeQuery(
+        CompiledQuery.raw(UNNEST_INSERT, [
+          appId,
+          platform,
+          column((u) => u.userKey),
+          column((u) => u.state.lastAt),
+          column((u) => u.state.outcome),
+          column((u) => u.state.appVersion),
+          column((u) => u.state.sdkVersion),
+          column((u) => u.state.secretId),
+          column((u) => u.state.provenAt),
+          column((u) => u.state.provenAppVersion),
+          column((u) => u.state.provenSecretId),
+        ]),
+      )
+      // Its failure is thrown by the next await of it; until then it is not unhandled.
+      inFlight.catch(() => undefined)
+      // A turn of the event loop: the pool hands over a connection and the statement leaves.
+      await new Promise((resolve) => setImmediate(resolve))
+      return
+    }
     await db.transaction().execute(async (trx) => {
-      if (postgres) {
-        // One statement of column arrays: PostgreSQL parses and plans 5,500 parameters of
-        // multi-row VALUES slower than it inserts the rows.
-        const users = parts.flat()
-        const column = (pick: (u: AttemptWrite) => string | null) => users.map(pick)
-        await trx.executeQuery(
-          CompiledQuery.raw(UNNEST_INSERT, [
-            appId,
-            platform,
-            column((u) => u.userKey),
-            column((u) => u.state.lastAt),
-            column((u) => u.state.outcome),
-            column((u) => u.state.appVersion),
-            column((u) => u.state.sdkVersion),
-            column((u) => u.state.secretId),
-            column((u) => u.state.provenAt),
-            column((u) => u.state.provenAppVersion),
-            column((u) => u.state.provenSecretId),
-          ]),
-        )
-        return
-      }
       for (const part of parts) {
         const parameters: unknown[] = []
         for (const { userKey, state: s } of part) {
           parameters.push(appId, platform, userKey, s.lastAt, s.outcome, s.appVersion, s.sdkVersion, s.secretId, s.provenAt, s.provenAppVersion, s.provenSecretId)
         }
-        await trx.executeQuery(CompiledQuery.raw(statements.writeAttempts(part.length), parameters))
+        await trx.executeQuery(CompiledQuery.raw(statements.insertNewAttempts(part.length), parameters))
       }
     })
   }
   for (const user of users) {
-    // Summed as they come: the counts are a few rows per day and version, whatever the users.
-    for (const d of netDeltas([...rolloutDeltas(null, user.state), ...dailyDeltas(null, user.state, user.state)])) {
-      const id = `${d.series}\u0000${d.day}\u0000${d.key}\u0000${d.outcome}`
-      const sum = deltas.get(id)
-      const merged = sum === undefined ? d : netDeltas([sum, d])[0]
-      if (merged === undefined) deltas.delete(id)
-      else deltas.set(id, merged)
-    }
+    for (const d of rolloutDeltas(null, user.state)) sums.add(d)
+    for (const d of dailyDeltas(null, user.state, user.state)) sums.add(d)
     batch.push(user)
     written++
     if (batch.length === SEED_ROWS_PER_STATEMENT) {
@@ -85,6 +87,7 @@ export async function bulkSeedStatistics(db: Kysely<Database>, appId: string, pl
   }
   if (batch.length > 0) transaction.push(batch)
   await commit()
-  await db.transaction().execute((trx) => addCounts(trx, statements, appId, platform, [...deltas.values()]))
+  await inFlight
+  await db.transaction().execute((trx) => addCounts(trx, statements, appId, platform, sums.deltas()))
   return written
 }

@@ -129,17 +129,30 @@ export function erasureDeltas(state: AttemptState): CountDelta[] {
 
 const rowKey = (d: CountDelta): string => `${d.series}\u0000${d.day}\u0000${d.key}\u0000${d.outcome}`
 
-/** Deltas to the same row summed, zero sums without a time dropped: one write per row. */
-export function netDeltas(deltas: Iterable<CountDelta>): CountDelta[] {
-  const byRow = new Map<string, { -readonly [K in keyof CountDelta]: CountDelta[K] }>()
-  for (const d of deltas) {
-    const row = byRow.get(rowKey(d))
+/** Deltas summed per row as they come: a few rows per day and version, however many are added. */
+export class CountSums {
+  readonly #byRow = new Map<string, { -readonly [K in keyof CountDelta]: CountDelta[K] }>()
+
+  add(d: CountDelta): void {
+    const key = rowKey(d)
+    const row = this.#byRow.get(key)
     if (row === undefined) {
-      byRow.set(rowKey(d), { ...d })
-      continue
+      this.#byRow.set(key, { ...d })
+      return
     }
     row.users += d.users
     if (d.seenAt !== null && (row.seenAt === null || d.seenAt > row.seenAt)) row.seenAt = d.seenAt
   }
-  return [...byRow.values()].filter((d) => d.users !== 0 || d.seenAt !== null)
+
+  /** One delta per row; zero sums without a time are dropped, as they change nothing. */
+  deltas(): CountDelta[] {
+    return [...this.#byRow.values()].filter((d) => d.users !== 0 || d.seenAt !== null)
+  }
+}
+
+/** Deltas to the same row summed, zero sums without a time dropped: one write per row. */
+export function netDeltas(deltas: Iterable<CountDelta>): CountDelta[] {
+  const sums = new CountSums()
+  for (const d of deltas) sums.add(d)
+  return sums.deltas()
 }
