@@ -5,5 +5,5 @@ import { parentPort, workerData } from 'node:worker_threads'
 import { seedStatistics, type SeedJob } from './seed-statistics.js'
 
 const job = workerData as SeedJob
-const seconds = await seedStatistics(job.location, job.target, job.from, job.count, (done) => parentPort!.postMessage({ done }))
+const seconds = await seedStatistics(job.location, job.target, job.from, job.order, (done) => parentPort!.postMessage({ done }))
 parentPort!.postMessage({ seconds })
