@@ -7,13 +7,15 @@
 //   --backend sqlite|postgres   one backend only
 //   --sizes 1,10                sizes in millions of users (e.g. --sizes 1 for a quick run, 0.1 to try it)
 //   --auth-seconds 15           auth alone and auth polled, each (in 3 alternating runs)
+//   --server-profile DIR        each server writes a --cpu-prof into DIR (to find what stalls it)
 import { statSync } from 'node:fs'
 import { join } from 'node:path'
+import { spawnSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import pg from 'pg'
 import { machine, say, serverErrors, fetchJson, type BenchRun, type Server } from './lib/bench-run.js'
 import { closedLoop, WRK } from './lib/load-tools.js'
-import { longestStallMs, startStallWatch } from './lib/loop-stall.js'
+import { longestStalls, startStallWatch, type Stalls } from './lib/loop-stall.js'
 import { commandLine, numberValue, value } from './lib/options.js'
 import { sleep } from './lib/processes.js'
 import { postSpec, precheck, expect200, verifiedBodies } from './lib/requests.js'
@@ -138,9 +140,15 @@ function pollRollout(port: number, adminKey: string, path: string): { stop(): Pr
   }
 }
 
+/** --server-profile DIR: a CPU profile of each server, sampled every 0.5 ms to see short stalls. */
+function profileArgs(): string[] {
+  const dir = value('server-profile')
+  return dir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${dir}`, '--cpu-prof-interval=500']
+}
+
 async function measure(bench: BenchRun, backend: Backend, target: Target, users: number, seedS: number, authSeconds: number): Promise<ScaleRow> {
   const t = performance.now()
-  const server: Server = await bench.startVerity(`verity-scale-${backend}-${users}`, target.location)
+  const server: Server = await bench.startVerity(`verity-scale-${backend}-${users}`, target.location, { nodeArgs: profileArgs() })
   const startMs = performance.now() - t
   try {
     const key = bench.adminKey
@@ -149,7 +157,7 @@ async function measure(bench: BenchRun, backend: Backend, target: Target, users:
     const rollout = await latency(server.port, key, 'GET', `${base}/rollout`)
     const daily = await latency(server.port, key, 'GET', `${base}/rollout/daily`)
     const forecast = await latency(server.port, key, 'PATCH', base, JSON.stringify({ enforced: false }))
-    const stallLatency = await longestStallMs(server.port)
+    const stallLatency = await longestStalls(server.port)
     say(`  ${backend} ${users.toLocaleString('en')} users: rollout p50 ${rollout.p50_ms?.toFixed(1)} ms p99 ${rollout.p99_ms?.toFixed(1)} ms; daily ${daily.status === 200 ? `p50 ${daily.p50_ms?.toFixed(1)} ms` : `answers ${daily.status}`}; forecast p50 ${forecast.p50_ms?.toFixed(1)} ms`)
 
     const spec = postSpec(`scale-auth-${backend}`, server.port, verifiedBodies(target.appId, 'ios', target.iosSecret, 1_000, randomTag()))
@@ -159,24 +167,26 @@ async function measure(bench: BenchRun, backend: Backend, target: Target, users:
     const loop = { warmupS: 1, durationS: authSeconds / AUTH_PAIRS, connections: 10, workDir: bench.work, tool: WRK ? ('wrk' as const) : ('autocannon' as const) }
     const pairs: Array<{ alone: number; polled: number }> = []
     let polls = 0
-    let stallAlone: number | null = null
-    let stallPolled: number | null = null
-    const worst = (a: number | null, b: number | null) => (a === null ? b : b === null ? a : Math.max(a, b))
+    let stallAlone: Stalls = { loopMs: null, storageMs: null }
+    let stallPolled: Stalls = { loopMs: null, storageMs: null }
+    const max = (a: number | null, b: number | null) => (a === null ? b : b === null ? a : Math.max(a, b))
+    const worst = (a: Stalls, b: Stalls): Stalls => ({ loopMs: max(a.loopMs, b.loopMs), storageMs: max(a.storageMs, b.storageMs) })
     for (let pair = 0; pair < AUTH_PAIRS; pair++) {
       const alone = await closedLoop(spec, loop)
-      stallAlone = worst(stallAlone, await longestStallMs(server.port))
+      stallAlone = worst(stallAlone, await longestStalls(server.port))
       const poller = pollRollout(server.port, key, `${base}/rollout`)
       const polled = await closedLoop(spec, loop)
       polls += await poller.stop()
-      stallPolled = worst(stallPolled, await longestStallMs(server.port))
+      stallPolled = worst(stallPolled, await longestStalls(server.port))
       pairs.push({ alone: alone.rps, polled: polled.rps })
     }
     const median = (values: number[]) => quantile(values, 0.5) ?? 0
     const alone = { rps: median(pairs.map((p) => p.alone)) }
     const polled = { rps: median(pairs.map((p) => p.polled)) }
     const ratio = median(pairs.map((p) => p.polled / p.alone))
-    const stalls = [stallLatency, stallAlone, stallPolled].filter((x): x is number => x !== null)
-    say(`  auth alone ${Math.round(alone.rps)} req/s, while the rollout is polled (${polls} polls) ${Math.round(polled.rps)} req/s: ratio ${ratio.toFixed(2)} (median of ${AUTH_PAIRS} pairs: ${pairs.map((p) => (p.polled / p.alone).toFixed(2)).join(', ')}); longest stall ${stallPolled?.toFixed(1)} ms polled, ${Math.max(...stalls).toFixed(1)} ms overall`)
+    const overall = worst(worst(stallLatency, stallAlone), stallPolled)
+    const storage = overall.storageMs === null ? '' : `; longest SQLite call ${overall.storageMs.toFixed(1)} ms`
+    say(`  auth alone ${Math.round(alone.rps)} req/s, while the rollout is polled (${polls} polls) ${Math.round(polled.rps)} req/s: ratio ${ratio.toFixed(2)} (median of ${AUTH_PAIRS} pairs: ${pairs.map((p) => (p.polled / p.alone).toFixed(2)).join(', ')}); longest stall ${stallPolled.loopMs?.toFixed(1)} ms polled, ${overall.loopMs?.toFixed(1)} ms overall${storage}`)
     const errors = serverErrors(server)
     await bench.stop(server)
     const size = await target.size()
@@ -191,8 +201,9 @@ async function measure(bench: BenchRun, backend: Backend, target: Target, users:
       auth_rps_alone: alone.rps,
       auth_rps_polled: polled.rps,
       auth_ratio: ratio,
-      stall_polled_ms: stallPolled,
-      stall_max_ms: stalls.length ? Math.max(...stalls) : null,
+      stall_polled_ms: stallPolled.loopMs,
+      stall_max_ms: overall.loopMs,
+      storage_call_max_ms: overall.storageMs,
       db_bytes: size.bytes,
       db_detail: size.detail,
       server_errors: errors,
@@ -244,6 +255,11 @@ export async function scale(bench: BenchRun): Promise<void> {
         }),
       )
       seeded = users
+      // The seeds leave gigabytes for the kernel to write back; a server measured meanwhile waits
+      // behind them on every commit that syncs. A server that has run for a while has no such backlog.
+      const flushing = performance.now()
+      spawnSync('sync')
+      say(`  the seeds' writes reached the disk (sync) in ${((performance.now() - flushing) / 1000).toFixed(1)} s`)
       for (const [i, backend] of backends.entries()) rows.push(await measure(bench, backend, targets[i]!, users, seedSeconds[i]!, authSeconds))
     }
   } finally {

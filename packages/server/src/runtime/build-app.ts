@@ -254,6 +254,7 @@ export async function buildApp(data: VerityData, config: ServerConfig, options: 
     statistics: events,
     listener,
     pool: data.poolStats ?? null,
+    storageCallMs: data.longestCallMs ?? null,
     live: eventStreams,
     webhooks: { dropped: () => webhookEvents.dropped, attempts: webhookWorker.outcomes },
     alerts,

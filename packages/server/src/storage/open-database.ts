@@ -6,7 +6,9 @@ import pg from 'pg'
 import type { StorageConfig } from '../config/server-config.js'
 import { syncDurableWrites } from './durable-commits.js'
 import type { Database } from './schema.js'
+import { LongestCall } from './longest-call.js'
 import { startSqliteCheckpointer } from './sqlite-checkpointer.js'
+import { sqliteStatements } from './sqlite-statements.js'
 
 export type Dialect = 'sqlite' | 'postgres'
 
@@ -17,6 +19,8 @@ export interface OpenDatabase {
   readonly location: string
   /** PostgreSQL only: the pool's connections now (metrics). */
   readonly poolStats?: () => { total: number; idle: number; waiting: number }
+  /** SQLite only: the longest call that held the event loop since the previous one (ms, metrics). */
+  readonly longestCallMs?: () => number
   close(): Promise<void>
 }
 
@@ -45,14 +49,15 @@ export function openDatabase(config: StorageConfig, options: OpenDatabaseOptions
   sqlite.pragma(`synchronous = ${config.sqliteSynchronous === 'full' ? 'FULL' : 'NORMAL'}`)
   sqlite.pragma('busy_timeout = 5000')
   sqlite.pragma('foreign_keys = ON')
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) })
+  const calls = new LongestCall()
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqliteStatements(sqlite, calls) }) })
   syncDurableWrites(db, config.sqliteSynchronous)
   const checkpointer = options.backgroundCheckpoints ? startSqliteCheckpointer(sqlite, file) : null
   const close = async (): Promise<void> => {
     await checkpointer?.stop()
     await db.destroy()
   }
-  return { db, dialect: 'sqlite', location: file, close }
+  return { db, dialect: 'sqlite', location: file, longestCallMs: () => calls.take(), close }
 }
 
 /**
@@ -65,29 +70,6 @@ function createOwnerOnly(file: string): void {
     closeSync(openSync(file, 'wx', 0o600))
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
-  }
-}
-
-const STATEMENT_CACHE_SIZE = 500
-
-/**
- * Kysely prepares every query afresh; compiling the SQL again costs more than running it for the
- * small statements Verity makes (profile reads, statistics). The same SQL text reuses its prepared
- * statement. Bounded: queries with a variable number of parameters make new texts.
- */
-function withStatementCache(sqlite: SqliteDatabase.Database): { prepare(sql: string): SqliteDatabase.Statement; close(): void } {
-  const statements = new Map<string, SqliteDatabase.Statement>()
-  return {
-    prepare(sql) {
-      let statement = statements.get(sql)
-      if (statement === undefined) {
-        if (statements.size >= STATEMENT_CACHE_SIZE) statements.clear()
-        statement = sqlite.prepare(sql)
-        statements.set(sql, statement)
-      }
-      return statement
-    },
-    close: () => sqlite.close(),
   }
 }
 

@@ -38,6 +38,8 @@ export interface MetricSources {
   readonly statistics: { readonly pending: number; readonly dropped: number }
   readonly listener?: { readonly connected: boolean; readonly reconnects: number } | null
   readonly pool?: (() => { total: number; idle: number; waiting: number }) | null
+  /** SQLite: the longest call since the previous scrape (ms); it starts over. */
+  readonly storageCallMs?: (() => number) | null
   readonly live?: { readonly size: number; readonly queuedBytes: number; readonly dropped: number }
   readonly webhooks?: { dropped(): number; readonly attempts: { readonly delivered: number; readonly retrying: number; readonly failed: number } }
   readonly alerts?: { readonly raised: Readonly<Record<string, number>>; readonly dropped: number }
@@ -149,6 +151,10 @@ export class VerityMetrics {
         out.sample('verity_db_pool_connections', pool.total, { state: 'total' })
         out.sample('verity_db_pool_connections', pool.idle, { state: 'idle' })
         out.sample('verity_db_pool_connections', pool.waiting, { state: 'waiting' })
+      }
+      if (s.storageCallMs) {
+        out.family('verity_storage_call_max_seconds', 'gauge', 'SQLite: the longest storage call since the previous scrape. SQLite answers on the event loop, so this is how long storage alone held it.')
+        out.sample('verity_storage_call_max_seconds', s.storageCallMs() / 1000)
       }
       if (s.live) {
         out.family('verity_live_streams', 'gauge', 'Open live event streams (GET /v1/messenger/events), including those closing.')
