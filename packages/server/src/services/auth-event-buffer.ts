@@ -22,18 +22,18 @@ const ROWS_PER_STATEMENT = 100
 /** Lets waiting requests run between two statements of a flush, so that a large flush is no stall. */
 const letRequestsRun = (): Promise<void> => new Promise((resolve) => setImmediate(resolve))
 
-function chunks<T>(items: readonly T[]): T[][] {
+function chunks<T>(items: readonly T[], size = ROWS_PER_STATEMENT): T[][] {
   const out: T[][] = []
-  for (let i = 0; i < items.length; i += ROWS_PER_STATEMENT) out.push(items.slice(i, i + ROWS_PER_STATEMENT))
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size))
   return out
 }
 
 /**
- * Users' pending attempts in chunks of at most ROWS_PER_STATEMENT, each written in one
- * transaction: an app and platform's users stay together where they fit, and the users of many
+ * Users' pending attempts in chunks of at most `size` (the repository's usersPerTransaction),
+ * each written in one transaction: an app and platform's users stay together where they fit, and the users of many
  * small apps share a chunk.
  */
-function attemptChunks(attempts: ReadonlyMap<string, PendingAttempt>): Array<Array<[string, PendingAttempt]>> {
+function attemptChunks(attempts: ReadonlyMap<string, PendingAttempt>, size: number): Array<Array<[string, PendingAttempt]>> {
   const groups = new Map<string, Array<[string, PendingAttempt]>>()
   for (const entry of attempts) {
     const group = `${entry[1].appId}\u0000${entry[1].platform}`
@@ -43,8 +43,8 @@ function attemptChunks(attempts: ReadonlyMap<string, PendingAttempt>): Array<Arr
   }
   const out: Array<Array<[string, PendingAttempt]>> = []
   let current: Array<[string, PendingAttempt]> = []
-  for (const piece of [...groups.values()].flatMap((group) => chunks(group))) {
-    if (current.length + piece.length > ROWS_PER_STATEMENT) {
+  for (const piece of [...groups.values()].flatMap((group) => chunks(group, size))) {
+    if (current.length + piece.length > size) {
       out.push(current)
       current = []
     }
@@ -286,8 +286,8 @@ export class AuthEventBuffer implements AuthEventSink {
     // waited for the whole flush, and its single commit wrote every page the flush had touched in
     // one blocking step; both grew with the data (users' rows spread over more pages). One chunk
     // at a time (its users' rows and the aggregate rows they move between, in one short
-    // transaction), a request waits for at most one chunk of 100 users.
-    const attemptParts = attemptChunks(attempts)
+    // transaction), a request waits for at most one chunk of users.
+    const attemptParts = attemptChunks(attempts, this.#deps.statistics.usersPerTransaction)
     const usedParts = chunks([...secretsUsed])
     const failureParts = chunks(kept)
     const allDiagnosed: DiagnosedFailure[] = []
