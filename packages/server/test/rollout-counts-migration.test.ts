@@ -54,7 +54,7 @@ describe.each(BACKENDS)('migration 0011-rollout-counts on existing statistics (%
       })
       await database.db.insertInto('user_attempts').values(users.map((u) => row(u, 'app_migrated'))).execute()
       const report = await migrateToLatest(database.db)
-      expect([report.error, report.applied]).toEqual([undefined, ['0011-rollout-counts']])
+      expect([report.error, report.applied]).toEqual([undefined, ['0011-rollout-counts', '0012-drop-window-index']])
 
       await bulkSeedStatistics(
         database.db,

@@ -10,6 +10,7 @@ import * as publicKeys from './0008-public-keys.js'
 import * as webhooks from './0009-webhooks.js'
 import * as alerts from './0010-alerts.js'
 import * as rolloutCounts from './0011-rollout-counts.js'
+import * as dropWindowIndex from './0012-drop-window-index.js'
 
 /** Every migration, in order. Names are stable: they are recorded in the database. */
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
@@ -24,4 +25,5 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0009-webhooks': webhooks,
   '0010-alerts': alerts,
   '0011-rollout-counts': rolloutCounts,
+  '0012-drop-window-index': dropWindowIndex,
 }
