@@ -70,13 +70,15 @@ export async function eraseUserAttempts(db: Kysely<Database>, appId: string, use
   if (!db.isTransaction) return db.transaction().execute((trx) => eraseUserAttempts(trx, appId, userKey))
   // Every platform's lock, always in the same order: no two writers wait for each other's.
   for (const platform of PLATFORMS) await lockStatistics(db, appId, platform)
-  const rows = await db.selectFrom('user_attempts').selectAll().where('app_id', '=', appId).where('user_key', '=', userKey).execute()
+  // The platforms named, so both statements seek the primary key (app, platform, user) three
+  // times: with the app alone, they read every one of the app's millions of users.
+  const rows = await db.selectFrom('user_attempts').selectAll().where('app_id', '=', appId).where('platform', 'in', PLATFORMS).where('user_key', '=', userKey).execute()
   if (rows.length === 0) return 0
   const statements = new FlushStatements(db)
   for (const row of rows) {
     await addCounts(db, statements, appId, row.platform, netDeltas(erasureDeltas(stateOf(row))))
   }
-  const deleted = await db.deleteFrom('user_attempts').where('app_id', '=', appId).where('user_key', '=', userKey).executeTakeFirst()
+  const deleted = await db.deleteFrom('user_attempts').where('app_id', '=', appId).where('platform', 'in', PLATFORMS).where('user_key', '=', userKey).executeTakeFirst()
   return Number(deleted.numDeletedRows)
 }
 
