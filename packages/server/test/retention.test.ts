@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { newId } from '../src/crypto/random-ids.js'
-import { RETENTION_BATCH } from '../src/services/retention.js'
+import { RetentionRepository } from '../src/storage/retention-prune.js'
 import { BACKENDS, startBackendServer } from './support/backends.js'
 import { verifiedSession } from './support/messenger-sessions.js'
 import { runVerity } from './support/run-cli.js'
@@ -56,7 +56,8 @@ describe.each(BACKENDS)('retention (%s)', (backend) => {
       proven_app_version: null,
       proven_secret_id: null,
     })
-    const oldFailures = Array.from({ length: 2 * RETENTION_BATCH + 200 }, (_, i) => failure(RETENTION_DAYS + 5, i))
+    const batch = new RetentionRepository(db).rowsPerStatement
+    const oldFailures = Array.from({ length: 2 * batch + 200 }, (_, i) => failure(RETENTION_DAYS + 5, i))
     const recentFailures = Array.from({ length: 5 }, (_, i) => failure(RETENTION_DAYS - 1, i))
     // One transaction: a pass sees all the old rows or none.
     await db.transaction().execute(async (trx) => {
@@ -93,7 +94,7 @@ describe.each(BACKENDS)('retention (%s)', (backend) => {
     // A pass that began before the rows were committed may see them only in its later steps, so the
     // two old statistics rows can fall to the next pass: counted over all passes.
     expect(passes.reduce((n, p) => n + p.statistics, 0)).toBe(2)
-    expect(pass.batches).toBeGreaterThanOrEqual(Math.ceil(oldFailures.length / RETENTION_BATCH) + 2)
+    expect(pass.batches).toBeGreaterThanOrEqual(Math.ceil(oldFailures.length / batch) + 2)
     console.info(`[${backend}] retention pass: ${JSON.stringify({ failures: pass.failures, statistics: pass.statistics, sign_outs: pass.sign_outs, batches: pass.batches })}`)
   })
 })

@@ -3,8 +3,6 @@ import { SIGN_OUT_KEPT_MS } from '../config-cache/config-cache.js'
 import type { RetentionRepository } from '../storage/retention-prune.js'
 
 const DAY_MS = 86_400_000
-/** Rows per statement: each holds the write lock for about a millisecond. */
-export const RETENTION_BATCH = 500
 /** How often the background pass runs; the first runs soon after start. */
 export const RETENTION_INTERVAL_MS = 10 * 60_000
 
@@ -14,6 +12,7 @@ export interface RetentionOptions {
   /** VERITY_RETENTION_DAYS: failures and statistics older than this go (statistics by whole UTC days). */
   readonly retentionDays: number
   readonly intervalMs?: number
+  /** Rows per statement; the repository's rowsPerStatement by default. */
   readonly batch?: number
   readonly now?: () => number
 }
@@ -80,7 +79,7 @@ export class RetentionPruner {
 
   async #pass(): Promise<RetentionPass> {
     const { repository, retentionDays, logger } = this.#options
-    const batch = this.#options.batch ?? RETENTION_BATCH
+    const batch = this.#options.batch ?? repository.rowsPerStatement
     const now = this.#options.now?.() ?? Date.now()
     const cutoff = new Date(now - retentionDays * DAY_MS).toISOString()
     // Statistics go by whole UTC days, as the rollout counts them: the start of the cutoff's day.
