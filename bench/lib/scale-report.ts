@@ -23,7 +23,7 @@ export interface ScaleRow {
   /** The server's longest event-loop stall while the rollout was polled, and over the whole size. */
   readonly stall_polled_ms: number | null
   readonly stall_max_ms: number | null
-  /** SQLite: the longest storage call over the whole size (its own metric); null on PostgreSQL, whose calls never hold the loop. */
+  /** SQLite: the longest storage call over the whole size (its own metric); null on PostgreSQL. */
   readonly storage_call_max_ms: number | null
   readonly db_bytes: number
   readonly db_detail: string

@@ -24,9 +24,9 @@ export interface SeedTarget {
  * platform, their times spread over the last 6 days: 90% verified, 7% without a proof, 3% with an
  * invalid one, over ten app versions. Returns the seconds it took.
  *
- * The users go in the order of their keys (scaleUserOrder), with times ascending in that order, so that every index
- * of the users' rows (the key, and the two on the time) grows along its keys, as a table filled day
- * after day mostly does. In random order, each user rewrote a page of each index once the tables
+ * The users go in the order of their keys (scaleUserOrder), with times ascending in that order, so
+ * that every index of the users' rows (the key, and the two on the time) grows along its keys, as a
+ * table filled day after day mostly does. In random order, each user rewrote a page of each index once the tables
  * outgrew the cache: 10 million users took 16 minutes on SQLite.
  */
 export async function seedStatistics(location: DataLocation, target: SeedTarget, from: number, order: Uint32Array, onProgress: (done: number) => void): Promise<number> {

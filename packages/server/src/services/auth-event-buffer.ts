@@ -29,9 +29,9 @@ function chunks<T>(items: readonly T[], size = ROWS_PER_STATEMENT): T[][] {
 }
 
 /**
- * Users' pending attempts in chunks of at most `size` (the repository's usersPerTransaction),
- * each written in one transaction: an app and platform's users stay together where they fit, and the users of many
- * small apps share a chunk.
+ * Users' pending attempts in chunks of at most `size` (the repository's usersPerTransaction), each
+ * written in one transaction: an app and platform's users stay together where they fit, and the
+ * users of many small apps share a chunk.
  */
 function attemptChunks(attempts: ReadonlyMap<string, PendingAttempt>, size: number): Array<Array<[string, PendingAttempt]>> {
   const groups = new Map<string, Array<[string, PendingAttempt]>>()
