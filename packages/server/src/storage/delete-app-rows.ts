@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely'
 import { PLATFORMS } from '../verification/platforms.js'
-import { isPostgres } from './notify.js'
+import { userRowsPerStatement } from './background-batches.js'
 import type { Database } from './schema.js'
 
 /** Rows per statement while an app's data goes: each statement holds the write lock only briefly. */
@@ -31,10 +31,8 @@ export async function deleteAppDataInBatches(db: Kysely<Database>, appId: string
     await letRequestsRun()
   }
   // Statistics platform by platform, so each delete seeks its rows through the primary key (app,
-  // platform, user): by app and keys alone, each batch read every one of the app's rows. Fewer rows
-  // a statement on SQLite, where each statement holds the event loop while it rewrites the time
-  // indexes' pages (see retention-prune.ts).
-  const statisticsBatch = isPostgres(db) ? DELETE_BATCH : 100
+  // platform, user): by app and keys alone, each batch read every one of the app's rows.
+  const statisticsBatch = userRowsPerStatement(db)
   for (const platform of PLATFORMS) {
     for (;;) {
       const keys = (await db.selectFrom('user_attempts').select('user_key').where('app_id', '=', appId).where('platform', '=', platform).limit(statisticsBatch).execute()).map((r) => r.user_key)

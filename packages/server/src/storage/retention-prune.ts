@@ -1,5 +1,5 @@
 import { sql, type Kysely } from 'kysely'
-import { isPostgres } from './notify.js'
+import { userRowsPerStatement } from './background-batches.js'
 import type { Database } from './schema.js'
 
 /**
@@ -9,16 +9,12 @@ import type { Database } from './schema.js'
  */
 export class RetentionRepository {
   readonly #db: Kysely<Database>
-  /**
-   * Rows a statement changes at most. SQLite runs each statement on the event loop: with a million
-   * users whose old rows lie at random places of the key index, deleting 500 took 38 ms at the
-   * median and 100 took 2 ms. PostgreSQL waits off the loop, where fewer statements cost less.
-   */
+  /** Rows a statement changes at most (background-batches.ts). */
   readonly rowsPerStatement: number
 
   constructor(db: Kysely<Database>) {
     this.#db = db
-    this.rowsPerStatement = isPostgres(db) ? 500 : 100
+    this.rowsPerStatement = userRowsPerStatement(db)
   }
 
   /** Failure log entries recorded before `cutoff`. */

@@ -6,4 +6,3 @@ export async function up(db: Kysely<any>): Promise<void> {
   // time was, which at a million users was a fifth of the statistics flush's time on SQLite.
   await db.schema.dropIndex('user_attempts_window').ifExists().execute()
 }
-
